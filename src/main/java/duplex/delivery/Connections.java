@@ -1,0 +1,128 @@
+package duplex.delivery;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The open connections of every endpoint, each with its {@link Outbox}. Owns what outlives one
+ * connection: the heartbeat that pings everyone and closes dead peers, and the closer pool.
+ * Shared by all endpoint instances; thread-safe.
+ */
+public final class Connections {
+
+    private static final System.Logger LOG = System.getLogger(Connections.class.getName());
+
+    public record Limits(int maxMessages, long maxBytes, Duration sendTimeout, Duration idleTimeout, Duration pingInterval) {
+    }
+
+    private final Limits limits;
+    private final ExecutorService closer;
+    private final Map<String, Outbox> open = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> heartbeat;
+
+    public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer) {
+        this.limits = limits;
+        this.closer = closer;
+        long tick = heartbeatTick(limits).toMillis();
+        this.heartbeat = scheduler.scheduleWithFixedDelay(this::heartbeat, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** Often enough to honour both the ping interval and the idle timeout closely, at most once a second. */
+    static Duration heartbeatTick(Limits limits) {
+        Duration shortest = limits.idleTimeout();
+        if (!limits.pingInterval().isZero() && limits.pingInterval().compareTo(shortest) < 0) {
+            shortest = limits.pingInterval();
+        }
+        Duration tick = shortest.dividedBy(4);
+        return tick.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1)
+                : tick.compareTo(Duration.ofMillis(25)) < 0 ? Duration.ofMillis(25) : tick;
+    }
+
+    /** Registers a newly opened session; call from {@code @OnOpen}. */
+    public Outbox open(String endpoint, Session session) {
+        Outbox outbox = new Outbox(session, endpoint, closer, limits.maxMessages(), limits.maxBytes(),
+                limits.sendTimeout().toMillis());
+        open.put(session.getId(), outbox);
+        return outbox;
+    }
+
+    /** Forgets a session; call from {@code @OnClose}. Safe to call twice. */
+    public void closed(Outbox outbox) {
+        if (outbox != null) {
+            outbox.closedByPeer();
+            open.remove(outbox.id());
+        }
+    }
+
+    public int count(String endpoint) {
+        return (int) open.values().stream().filter(o -> o.endpoint().equals(endpoint)).count();
+    }
+
+    public int count() {
+        return open.size();
+    }
+
+    /**
+     * Closes every connection with the given reason and waits, at most {@code wait}, for the
+     * close handshakes to go out. Used on shutdown with 1001 Going Away.
+     */
+    public void closeAll(CloseReason reason, Duration wait) {
+        heartbeat.cancel(false);
+        List<Outbox> all = new ArrayList<>(open.values());
+        for (Outbox outbox : all) {
+            outbox.close(reason);
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        // Each @OnClose removes its own entry; poll for that rather than block on any one peer.
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        open.clear();
+    }
+
+    /**
+     * Pings everyone every ping interval, and closes peers that have gone quiet. Idleness is
+     * judged on what arrives from the peer (messages and pongs), not on what we send: a server
+     * that pings would otherwise never see a dead peer as idle. A live browser answers every ping,
+     * so with pings on it is never idle; a peer that missed two pings in a row is gone.
+     */
+    private void heartbeat() {
+        long now = System.nanoTime();
+        long idleAfter = limits.idleTimeout().toNanos();
+        long pingEvery = limits.pingInterval().toNanos();
+        for (Outbox outbox : open.values()) {
+            try {
+                long quiet = outbox.nanosSinceHeard(now);
+                if (quiet > idleAfter) {
+                    LOG.log(System.Logger.Level.INFO, "{0} session {1}: idle for {2} s; closing",
+                            outbox.endpoint(), outbox.id(), String.valueOf(quiet / 1_000_000_000));
+                    outbox.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "idle timeout"));
+                } else if (pingEvery > 0 && quiet > 2 * pingEvery) {
+                    LOG.log(System.Logger.Level.INFO, "{0} session {1}: no answer to two pings; closing",
+                            outbox.endpoint(), outbox.id());
+                    outbox.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "ping timeout"));
+                } else if (pingEvery > 0 && outbox.nanosSincePinged(now) >= pingEvery) {
+                    outbox.ping(now);
+                }
+            } catch (RuntimeException e) {
+                // One broken session must not stop the heartbeat of all the others.
+                LOG.log(System.Logger.Level.DEBUG, "heartbeat for session {0} failed: {1}", outbox.id(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package duplex.delivery;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything the server sends to one connection goes through its Outbox.
+ *
+ * <p>Why: a {@link RemoteEndpoint.Async} allows only one send in flight (Tomcat throws
+ * {@code IllegalStateException: TEXT_FULL_WRITING} on a second), and a blocking send from a
+ * broadcast loop lets one slow peer stall everybody. So {@link #send} only queues and returns;
+ * one send is in flight at a time, and its completion starts the next. A peer that cannot keep
+ * up grows its own queue until the bound, then is closed with 1008 "slow consumer" and its
+ * queue is dropped: memory stays bounded and nobody else waits.
+ *
+ * <p>Thread-safe: any thread may call {@link #send}, {@link #ping} and {@link #close}.
+ */
+public final class Outbox {
+
+    private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
+
+    /** Close reason used when a peer's queue passes its bound. */
+    public static final String SLOW_CONSUMER = "slow consumer";
+
+    private final Session session;
+    private final String endpoint;
+    private final RemoteEndpoint.Async remote;
+    private final Executor closer;
+    private final int maxMessages;
+    private final long maxBytes;
+
+    private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** Held by whoever has a send (or a ping) on the wire; the only way to touch {@link #remote}. */
+    private final AtomicBoolean sending = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile long lastPingNanos = System.nanoTime();
+
+    Outbox(Session session, String endpoint, Executor closer, int maxMessages, long maxBytes, long sendTimeoutMillis) {
+        this.session = session;
+        this.endpoint = endpoint;
+        this.remote = session.getAsyncRemote();
+        this.closer = closer;
+        this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
+        this.remote.setSendTimeout(sendTimeoutMillis);
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    public String id() {
+        return session.getId();
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    public boolean isOpen() {
+        return !closed.get() && session.isOpen();
+    }
+
+    /** Messages waiting, the one on the wire included. */
+    public int pendingMessages() {
+        return queuedMessages.get();
+    }
+
+    public long pendingBytes() {
+        return queuedBytes.get();
+    }
+
+    /**
+     * Queues a frame and returns at once. Returns false when the frame was not accepted: the
+     * connection is closing, or this frame pushed it past its bound (it is then being closed
+     * with 1008 "slow consumer").
+     */
+    public boolean send(Frame frame) {
+        if (closed.get()) {
+            return false;
+        }
+        int messages = queuedMessages.incrementAndGet();
+        long bytes = queuedBytes.addAndGet(frame.bytes());
+        if (messages > maxMessages || bytes > maxBytes) {
+            LOG.log(System.Logger.Level.INFO, "{0} session {1}: slow consumer, {2} messages / {3} bytes pending; closing",
+                    endpoint, id(), messages, bytes);
+            close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, SLOW_CONSUMER));
+            return false;
+        }
+        queue.add(frame);
+        pump();
+        return true;
+    }
+
+    /** The peer showed it is alive (a message or a pong arrived). */
+    public void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    long nanosSinceHeard(long now) {
+        return now - lastHeardNanos;
+    }
+
+    long nanosSincePinged(long now) {
+        return now - lastPingNanos;
+    }
+
+    /**
+     * Sends a ping, but only when nothing is on the wire: a ping must not race a data send,
+     * and while a send is pending the send timeout already watches the peer.
+     */
+    void ping(long now) {
+        if (closed.get() || !sending.compareAndSet(false, true)) {
+            return;
+        }
+        lastPingNanos = now;
+        try {
+            remote.sendPing(ByteBuffer.allocate(0));
+        } catch (IOException | RuntimeException e) {
+            failed(e);
+        } finally {
+            sending.set(false);
+        }
+        pump();
+    }
+
+    /**
+     * Closes the connection without blocking the caller: a close handshake towards a stalled
+     * peer can block for the container's whole send timeout, so it runs on the closer pool.
+     * Pending frames are dropped and their memory released at once.
+     */
+    public void close(CloseReason reason) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        discardQueue();
+        closer.execute(() -> {
+            try {
+                if (session.isOpen()) {
+                    session.close(reason);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "{0} session {1}: close failed: {2}", endpoint, id(), e.toString());
+            }
+        });
+    }
+
+    /** The container reported the connection closed: stop sending, free the queue. */
+    void closedByPeer() {
+        closed.set(true);
+        discardQueue();
+    }
+
+    private void discardQueue() {
+        queue.clear();
+        // What is on the wire stays counted until its completion arrives; the rest is gone.
+        queuedMessages.set(0);
+        queuedBytes.set(0);
+    }
+
+    private void pump() {
+        while (!closed.get() && !queue.isEmpty() && sending.compareAndSet(false, true)) {
+            Frame frame = queue.poll();
+            if (frame == null) {
+                sending.set(false);
+                continue; // someone raced us to it; the loop condition decides
+            }
+            Send send = new Send(frame);
+            if (!send.start()) {
+                return; // completes later, on another thread, which pumps again
+            }
+        }
+    }
+
+    private void failed(Throwable error) {
+        if (closed.compareAndSet(false, true)) {
+            discardQueue();
+            LOG.log(System.Logger.Level.DEBUG, "{0} session {1}: send failed: {2}", endpoint, id(), error.toString());
+            closer.execute(() -> {
+                try {
+                    session.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "send failed"));
+                } catch (IOException | RuntimeException ignored) {
+                    // the connection is already gone; nothing more to do
+                }
+            });
+        }
+    }
+
+    /**
+     * One send on the wire. Containers may call the handler on the sending thread before
+     * {@code sendText} returns (Tomcat does when the socket takes it at once); then the loop in
+     * {@link #pump} carries on instead of recursing, so a long queue cannot overflow the stack.
+     */
+    private final class Send implements SendHandler {
+        private static final int ON_THE_WIRE = 0;
+        private static final int RETURNED = 1;
+        private static final int COMPLETED_INLINE = 2;
+
+        private final Frame frame;
+        private final AtomicInteger state = new AtomicInteger(ON_THE_WIRE);
+
+        Send(Frame frame) {
+            this.frame = frame;
+        }
+
+        /** Returns true when the send already completed on this thread. */
+        boolean start() {
+            try {
+                if (frame instanceof Frame.Text text) {
+                    remote.sendText(text.text(), this);
+                } else {
+                    remote.sendBinary(((Frame.Binary) frame).buffer(), this);
+                }
+            } catch (RuntimeException e) {
+                onResult(new SendResult(e));
+            }
+            return !state.compareAndSet(ON_THE_WIRE, RETURNED);
+        }
+
+        @Override
+        public void onResult(SendResult result) {
+            if (!closed.get()) {
+                queuedMessages.decrementAndGet();
+                queuedBytes.addAndGet(-frame.bytes());
+            }
+            if (!result.isOK()) {
+                failed(result.getException());
+            }
+            sending.set(false);
+            if (!state.compareAndSet(ON_THE_WIRE, COMPLETED_INLINE)) {
+                pump();
+            }
+        }
+    }
+}
