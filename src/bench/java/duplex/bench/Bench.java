@@ -1,0 +1,324 @@
+package duplex.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The benchmark: starts every server in turn, runs every scenario against it, stops it, and
+ * writes the results table with each figure as the median of its runs and as a ratio to node
+ * `ws`. Run through Maven: {@code mvn -B -Pbench -DskipTests verify} (full) or with
+ * {@code -Dbench.mode=smoke} (a few seconds per server, small sizes: what CI runs).
+ */
+public final class Bench {
+
+    /** Sizes and durations; every one is a system property {@code bench.*}. */
+    record Options(boolean smoke, List<String> servers, Set<String> scenarios, int runs, int threads,
+                   Duration warmup, Duration measure, int echoConnections, int echoSize, int largeSize,
+                   int chatMembers, List<Integer> chatRates, Duration chatPaced, Duration chatFast, int chatWindow,
+                   Duration chatDrain, int idleConnections, int idleConcurrency, Duration idleSettle, Path out) {
+
+        static Options fromSystemProperties() {
+            boolean smoke = "smoke".equals(System.getProperty("bench.mode", "full"));
+            return new Options(smoke,
+                    list(prop("bench.servers", "all")),
+                    Set.copyOf(list(prop("bench.scenarios", "latency,throughput,large,chat,idle"))),
+                    Integer.parseInt(prop("bench.runs", smoke ? "1" : "3")),
+                    Integer.parseInt(prop("bench.threads", "2")),
+                    Duration.ofMillis(Long.parseLong(prop("bench.warmup-ms", smoke ? "300" : "3000"))),
+                    Duration.ofMillis(Long.parseLong(prop("bench.measure-ms", smoke ? "700" : "5000"))),
+                    Integer.parseInt(prop("bench.echo.connections", smoke ? "8" : "64")),
+                    Integer.parseInt(prop("bench.echo.size", "32")),
+                    Integer.parseInt(prop("bench.large.size", "16384")),
+                    Integer.parseInt(prop("bench.chat.members", smoke ? "50" : "1000")),
+                    list(prop("bench.chat.rates", smoke ? "100" : "250,1000")).stream().map(Integer::valueOf).toList(),
+                    Duration.ofMillis(Long.parseLong(prop("bench.chat.paced-ms", smoke ? "500" : "3000"))),
+                    Duration.ofMillis(Long.parseLong(prop("bench.chat.fast-ms", smoke ? "700" : "5000"))),
+                    Integer.parseInt(prop("bench.chat.window", "32")),
+                    Duration.ofMillis(Long.parseLong(prop("bench.chat.drain-ms", smoke ? "20000" : "60000"))),
+                    Integer.parseInt(prop("bench.idle.connections", smoke ? "200" : "10000")),
+                    Integer.parseInt(prop("bench.idle.concurrency", "8")),
+                    Duration.ofMillis(Long.parseLong(prop("bench.idle.settle-ms", smoke ? "300" : "2000"))),
+                    Path.of(prop("bench.out", smoke ? "target/bench/BENCHMARKS-smoke.md" : "docs/BENCHMARKS.md")));
+        }
+
+        private static String prop(String name, String fallback) {
+            String value = System.getProperty(name);
+            return value == null || value.isBlank() ? fallback : value.trim();
+        }
+
+        private static List<String> list(String csv) {
+            return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        }
+    }
+
+    /** Where things are on this machine, and the versions of what runs. */
+    record Env(Path dir, Path tomcatHome, Path war, Path peers, String node, Path jfr, String serverHeap,
+               List<String> duplexKnobs, Map<String, String> cache) {
+
+        static final String SYSTEM_PYTHON = "/usr/bin/python3";
+
+        static Env detect() throws IOException {
+            Path dir = Path.of(System.getProperty("bench.dir", "target/bench")).toAbsolutePath();
+            Files.createDirectories(dir);
+            String jfr = System.getProperty("bench.jfr");
+            String node = which("node");
+            Env env = new Env(dir,
+                    Path.of(System.getProperty("bench.tomcatHome", dir.resolve("apache-tomcat").toString())),
+                    Path.of(System.getProperty("bench.war", "target/duplex.war")).toAbsolutePath(),
+                    Path.of("src/bench/peers").toAbsolutePath(),
+                    node,
+                    jfr == null || jfr.isBlank() ? null : Files.createDirectories(Path.of(jfr).toAbsolutePath()),
+                    System.getProperty("bench.server-heap", "1g"),
+                    knobsFromProperties(),
+                    new java.util.concurrent.ConcurrentHashMap<>());
+            if (node != null) {
+                env.installNpmPackages();
+            }
+            return env;
+        }
+
+        /**
+         * Duplex's settings for the benchmark, as system properties of the server process. The
+         * defaults stand except where the scenario itself would trip a protection: listed in the report.
+         */
+        private static List<String> knobsFromProperties() {
+            List<String> knobs = new ArrayList<>(BENCH_KNOBS.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList());
+            String extra = System.getProperty("bench.duplex.knobs", "");
+            for (String knob : extra.split(",")) {
+                if (!knob.isBlank()) {
+                    knobs.add("-D" + knob.trim());
+                }
+            }
+            return knobs;
+        }
+
+        Path peerScript(String name) {
+            return peers.resolve(name);
+        }
+
+        /** npm packages from src/bench/peers/package.json, installed under target/bench/npm. */
+        private void installNpmPackages() throws IOException {
+            Path npm = dir.resolve("npm");
+            Files.createDirectories(npm);
+            Path manifest = peers.resolve("package.json");
+            Path installed = npm.resolve("package.json");
+            if (Files.exists(installed) && Files.readString(installed).equals(Files.readString(manifest))
+                    && Files.isDirectory(npm.resolve("node_modules/ws")) && Files.isDirectory(npm.resolve("node_modules/nodejs-websocket"))) {
+                return;
+            }
+            Files.copy(manifest, installed, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            System.out.println("bench: npm install (ws, nodejs-websocket) into " + npm);
+            String output = ProcStats.run(List.of("npm", "install", "--no-audit", "--no-fund", "--no-package-lock", "--prefix", npm.toString()));
+            if (!Files.isDirectory(npm.resolve("node_modules/ws"))) {
+                throw new IOException("npm install failed:\n" + output);
+            }
+        }
+
+        /** NODE_PATH for the peer scripts, which live in src/ while their packages are under target/. */
+        Map<String, String> nodeEnvironment() {
+            return Map.of("NODE_PATH", dir.resolve("npm/node_modules").toString());
+        }
+
+        String npmVersion(String pkg) {
+            return cache.computeIfAbsent("npm:" + pkg, k -> {
+                try {
+                    String json = Files.readString(dir.resolve("npm/node_modules/" + pkg + "/package.json"));
+                    return Targets.firstGroup(Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\""), json);
+                } catch (IOException e) {
+                    return "?";
+                }
+            });
+        }
+
+        String nodeVersion() {
+            return cache.computeIfAbsent("node", k -> node == null ? "?" : ProcStats.run(List.of(node, "--version")).trim());
+        }
+
+        String tornadoVersion() {
+            String v = cache.computeIfAbsent("tornado", k -> Files.isExecutable(Path.of(SYSTEM_PYTHON))
+                    ? ProcStats.run(List.of(SYSTEM_PYTHON, "-c", "import tornado; print(tornado.version)")).trim() : "");
+            return v.isEmpty() || v.contains("Error") ? null : v;
+        }
+
+        String pythonVersion() {
+            return cache.computeIfAbsent("python", k -> ProcStats.run(List.of(SYSTEM_PYTHON, "--version")).trim().replace("Python ", ""));
+        }
+
+        String tomcatVersion() {
+            return tomcatHome.getFileName().toString().replace("apache-tomcat-", "");
+        }
+
+        String tyrusVersion() {
+            return System.getProperty("bench.tyrusVersion", "?");
+        }
+
+        private static String which(String program) {
+            for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+                Path candidate = Path.of(dir, program);
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Duplex knobs the benchmark sets, and why; the report lists them. Empty means every default.
+     */
+    static final Map<String, String> BENCH_KNOBS = new LinkedHashMap<>();
+
+    /** Everything measured for one server. */
+    static final class Result {
+        final Target target;
+        final Map<String, List<Double>> runs = new LinkedHashMap<>();
+        final Map<String, String> failures = new LinkedHashMap<>();
+        String skipped;
+        String version;
+        String loadBefore;
+        String loadAfter;
+
+        Result(Target target) {
+            this.target = target;
+        }
+
+        void add(List<Map<String, Double>> figures) {
+            for (Map<String, Double> run : figures) {
+                run.forEach((key, value) -> runs.computeIfAbsent(key, k -> new ArrayList<>()).add(value));
+            }
+        }
+
+        Double median(String key) {
+            List<Double> values = runs.get(key);
+            if (values == null || values.isEmpty()) {
+                return null;
+            }
+            return Scenarios.median(values.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.fromSystemProperties();
+        Env env = Env.detect();
+        List<Target> targets = Targets.all().stream()
+                .filter(t -> options.servers().contains("all") || options.servers().contains(t.name))
+                .toList();
+        Instant started = Instant.now();
+        String loadAtStart = uptime();
+        System.out.println("bench: " + (options.smoke() ? "smoke" : "full") + " run of " + targets.stream().map(t -> t.name).toList()
+                + "; load " + loadAtStart);
+        List<Result> results = new ArrayList<>();
+        boolean failed = false;
+        try (Engine engine = new Engine(options.threads())) {
+            for (Target target : targets) {
+                Result result = new Result(target);
+                results.add(result);
+                String unavailable = target.unavailable(env);
+                if (unavailable != null) {
+                    result.skipped = unavailable;
+                    System.out.println("bench: " + target.name + " skipped: " + unavailable);
+                    failed |= !options.smoke() ? false : target.name.startsWith("duplex");
+                    continue;
+                }
+                result.version = target.version(env);
+                result.loadBefore = uptime();
+                System.out.println("bench: " + target.name + " (" + result.version + "), load " + result.loadBefore);
+                try (Target.Running running = target.start(env)) {
+                    Scenarios scenarios = new Scenarios(engine, options, running);
+                    failed |= !run(result, "latency", options, () -> scenarios.echo("echo-latency", 1, options.echoSize()));
+                    failed |= !run(result, "throughput", options, () -> scenarios.echo("echo-throughput", options.echoConnections(), options.echoSize()));
+                    failed |= !run(result, "large", options, () -> scenarios.echo("echo-large", options.echoConnections(), options.largeSize()));
+                    if (target.chat() != Target.Chat.NONE) {
+                        failed |= !run(result, "chat", options, () -> scenarios.chat(target.chat()));
+                    } else if (options.scenarios().contains("chat")) {
+                        result.failures.put("chat", "no chat endpoint");
+                    }
+                    failed |= !run(result, "idle", options, scenarios::idle);
+                } catch (IOException | RuntimeException e) {
+                    result.failures.put("start", e.getMessage());
+                    System.out.println("bench: " + target.name + " failed to start: " + e.getMessage());
+                    failed = true;
+                }
+                result.loadAfter = uptime();
+            }
+        }
+        String loadAtEnd = uptime();
+        String report = Report.markdown(options, env, results, started, Instant.now(), loadAtStart, loadAtEnd);
+        Files.createDirectories(options.out().toAbsolutePath().getParent());
+        Files.writeString(options.out(), report, StandardCharsets.UTF_8);
+        System.out.println(Report.summary(results));
+        System.out.println("bench: wrote " + options.out().toAbsolutePath() + " in "
+                + Duration.between(started, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString().substring(2).toLowerCase(Locale.ROOT));
+        List<String> violations = Report.smokeViolations(results);
+        if (options.smoke() && !violations.isEmpty()) {
+            System.out.println("bench: smoke failed: " + violations);
+            failed = true;
+        }
+        if (failed) {
+            System.out.println("bench: FAILED (a server or scenario did not complete; see above)");
+            System.exit(1);
+        }
+    }
+
+    interface Scenario {
+        List<Map<String, Double>> run() throws Exception;
+    }
+
+    private static boolean run(Result result, String name, Options options, Scenario scenario) {
+        if (!options.scenarios().contains(name)) {
+            return true;
+        }
+        long start = System.nanoTime();
+        try {
+            List<Map<String, Double>> figures = scenario.run();
+            result.add(figures);
+            System.out.println("  " + name + " (" + (System.nanoTime() - start) / 1_000_000 + " ms): "
+                    + figures.stream().map(Bench::brief).collect(Collectors.joining(" | ")));
+            return true;
+        } catch (Exception e) {
+            result.failures.put(name, String.valueOf(e.getMessage()));
+            System.out.println("  " + name + " FAILED: " + e);
+            return false;
+        }
+    }
+
+    private static String brief(Map<String, Double> figures) {
+        return figures.entrySet().stream()
+                .filter(e -> !e.getKey().endsWith(".count") && !e.getKey().endsWith(".p999"))
+                .map(e -> e.getKey().substring(e.getKey().indexOf('.') + 1) + "=" + Report.number(e.getValue()))
+                .collect(Collectors.joining(" "));
+    }
+
+    /** The load averages, as `uptime` prints them. */
+    static String uptime() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return parts[0] + ", " + parts[1] + ", " + parts[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String processCpuCores(long wallNanos, long cpuNanos) {
+        return String.format(Locale.ROOT, "%.2f", cpuNanos / (double) wallNanos);
+    }
+
+    static long jvmProcessCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+}

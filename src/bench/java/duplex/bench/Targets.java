@@ -1,0 +1,370 @@
+package duplex.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** Every server the harness knows: the peers from the package registries, and Duplex twice. */
+final class Targets {
+
+    private Targets() {
+    }
+
+    static final String ROOM = "bench";
+
+    static List<Target> all() {
+        return List.of(new NodeWs(), new NodeJsWebsocket(), new Tornado(), new TomcatExamples(), new DuplexTomcat(), new DuplexTyrus());
+    }
+
+    /** npm `ws`: the idiomatic echo and broadcast loops from its README, in src/bench/peers/ws-server.js. */
+    static final class NodeWs extends Target {
+        NodeWs() {
+            super("ws", "node `ws` (npm): echo and the README's broadcast loop (`src/bench/peers/ws-server.js`)");
+        }
+
+        @Override
+        String unavailable(Bench.Env env) {
+            return env.node() == null ? "node/npm not installed" : null;
+        }
+
+        @Override
+        Map<String, String> environment(Bench.Env env) {
+            return env.nodeEnvironment();
+        }
+
+        @Override
+        List<String> command(Bench.Env env, int port) throws IOException {
+            return List.of(env.node(), "--expose-gc", env.peerScript("ws-server.js").toString(), String.valueOf(port));
+        }
+
+        @Override
+        String echoPath() {
+            return "/echo";
+        }
+
+        @Override
+        Target.Chat chat() {
+            return Target.Chat.RAW;
+        }
+
+        @Override
+        String chatPath(int member) {
+            return "/chat/" + ROOM;
+        }
+
+        @Override
+        String version(Bench.Env env) {
+            return "ws " + env.npmVersion("ws") + " on node " + env.nodeVersion();
+        }
+    }
+
+    /** npm `nodejs-websocket`: echo and broadcast over `server.connections`. */
+    static final class NodeJsWebsocket extends Target {
+        NodeJsWebsocket() {
+            super("nodejs-websocket", "npm `nodejs-websocket`: echo and broadcast over `server.connections` (`src/bench/peers/nodejs-websocket-server.js`)");
+        }
+
+        @Override
+        String unavailable(Bench.Env env) {
+            return env.node() == null ? "node/npm not installed" : null;
+        }
+
+        @Override
+        Map<String, String> environment(Bench.Env env) {
+            return env.nodeEnvironment();
+        }
+
+        @Override
+        List<String> command(Bench.Env env, int port) throws IOException {
+            return List.of(env.node(), "--expose-gc", env.peerScript("nodejs-websocket-server.js").toString(), String.valueOf(port));
+        }
+
+        @Override
+        String echoPath() {
+            return "/echo";
+        }
+
+        @Override
+        Target.Chat chat() {
+            return Target.Chat.RAW;
+        }
+
+        @Override
+        String chatPath(int member) {
+            return "/chat/" + ROOM;
+        }
+
+        @Override
+        String version(Bench.Env env) {
+            return "nodejs-websocket " + env.npmVersion("nodejs-websocket") + " on node " + env.nodeVersion();
+        }
+    }
+
+    /** Tornado from Debian's python3-tornado: echo, and a chat room with a set() of clients. */
+    static final class Tornado extends Target {
+        Tornado() {
+            super("tornado", "Tornado (Debian `python3-tornado`): echo and a chat room with a `set()` of clients (`src/bench/peers/tornado_server.py`)");
+        }
+
+        @Override
+        String unavailable(Bench.Env env) {
+            return env.tornadoVersion() == null ? "python3-tornado not installed (apt-get install python3-tornado)" : null;
+        }
+
+        @Override
+        List<String> command(Bench.Env env, int port) {
+            return List.of(Bench.Env.SYSTEM_PYTHON, env.peerScript("tornado_server.py").toString(), String.valueOf(port));
+        }
+
+        @Override
+        String echoPath() {
+            return "/echo";
+        }
+
+        @Override
+        Target.Chat chat() {
+            return Target.Chat.RAW;
+        }
+
+        @Override
+        String chatPath(int member) {
+            return "/chat/" + ROOM;
+        }
+
+        @Override
+        String version(Bench.Env env) {
+            return "Tornado " + env.tornadoVersion() + " on Python " + env.pythonVersion();
+        }
+    }
+
+    /** Tomcat 11 from Maven Central, launched on a CATALINA_BASE of our own under target/bench. */
+    abstract static class TomcatTarget extends Target {
+        TomcatTarget(String name, String description) {
+            super(name, description);
+        }
+
+        @Override
+        boolean jvm() {
+            return true;
+        }
+
+        @Override
+        String unavailable(Bench.Env env) {
+            return Files.isDirectory(env.tomcatHome()) ? null : "Tomcat not unpacked at " + env.tomcatHome() + " (run through mvn -Pbench)";
+        }
+
+        /** context path -> docBase */
+        abstract Map<String, Path> contexts(Bench.Env env);
+
+        List<String> systemProperties(Bench.Env env) {
+            return List.of();
+        }
+
+        @Override
+        List<String> command(Bench.Env env, int port) throws IOException {
+            Path home = env.tomcatHome().toAbsolutePath();
+            Path base = env.dir().resolve("tomcat-" + name).toAbsolutePath();
+            writeBase(home, base, port, contexts(env));
+            List<String> command = javaCommand(env);
+            command.addAll(List.of(
+                    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                    "--add-opens=java.base/java.io=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+                    "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED",
+                    "-Dcatalina.home=" + home,
+                    "-Dcatalina.base=" + base,
+                    "-Djava.io.tmpdir=" + base.resolve("temp"),
+                    "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
+                    "-Djava.util.logging.config.file=" + base.resolve("conf/logging.properties")));
+            command.addAll(systemProperties(env));
+            command.addAll(List.of(
+                    "-classpath", home.resolve("bin/bootstrap.jar") + java.io.File.pathSeparator + home.resolve("bin/tomcat-juli.jar"),
+                    "org.apache.catalina.startup.Bootstrap", "start"));
+            return command;
+        }
+
+        /**
+         * The stock configuration, with one change to the connector that both Tomcat targets
+         * share: maxConnections 20000 and acceptCount 1024. Stock Tomcat stops accepting past
+         * 8192 connections (maxConnections) and the idle scenario holds 10000.
+         */
+        static void writeBase(Path home, Path base, int port, Map<String, Path> contexts) throws IOException {
+            deleteTree(base);
+            for (String dir : List.of("conf/Catalina/localhost", "logs", "temp", "webapps", "work")) {
+                Files.createDirectories(base.resolve(dir));
+            }
+            try (Stream<Path> conf = Files.list(home.resolve("conf"))) {
+                for (Path file : conf.filter(Files::isRegularFile).toList()) {
+                    Files.copy(file, base.resolve("conf").resolve(file.getFileName()));
+                }
+            }
+            Files.writeString(base.resolve("conf/server.xml"), """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Server port="-1" shutdown="SHUTDOWN">
+                      <Listener className="org.apache.catalina.startup.VersionLoggerListener" />
+                      <Listener className="org.apache.catalina.core.JreMemoryLeakPreventionListener" />
+                      <Listener className="org.apache.catalina.core.ThreadLocalLeakPreventionListener" />
+                      <Service name="Catalina">
+                        <Connector port="%d" address="127.0.0.1" protocol="org.apache.coyote.http11.Http11NioProtocol"
+                                   connectionTimeout="20000" maxConnections="20000" acceptCount="1024" />
+                        <Engine name="Catalina" defaultHost="localhost">
+                          <Host name="localhost" appBase="webapps" unpackWARs="true" autoDeploy="false" deployOnStartup="true" />
+                        </Engine>
+                      </Service>
+                    </Server>
+                    """.formatted(port), StandardCharsets.UTF_8);
+            for (Map.Entry<String, Path> context : contexts.entrySet()) {
+                Files.writeString(base.resolve("conf/Catalina/localhost/" + context.getKey() + ".xml"),
+                        "<Context docBase=\"" + context.getValue().toAbsolutePath() + "\" />\n", StandardCharsets.UTF_8);
+            }
+        }
+
+        @Override
+        String version(Bench.Env env) {
+            return "Apache Tomcat " + env.tomcatVersion() + " on Java " + System.getProperty("java.runtime.version");
+        }
+    }
+
+    /** Tomcat 11's own examples webapp, as shipped: echoAnnotation and the chat. */
+    static final class TomcatExamples extends TomcatTarget {
+        TomcatExamples() {
+            super("tomcat-examples", "Tomcat 11's stock examples: `/examples/websocket/echoAnnotation` and `/examples/websocket/chat`");
+        }
+
+        @Override
+        Map<String, Path> contexts(Bench.Env env) {
+            return Map.of("examples", env.tomcatHome().resolve("webapps/examples"));
+        }
+
+        @Override
+        String echoPath() {
+            return "/examples/websocket/echoAnnotation";
+        }
+
+        @Override
+        Target.Chat chat() {
+            return Target.Chat.RAW;
+        }
+
+        @Override
+        String chatPath(int member) {
+            return "/examples/websocket/chat";
+        }
+    }
+
+    /** Duplex's WAR (target/duplex.war) on the same Tomcat 11. */
+    static final class DuplexTomcat extends TomcatTarget {
+        DuplexTomcat() {
+            super("duplex-tomcat", "Duplex (`target/duplex.war`) on Tomcat 11");
+        }
+
+        @Override
+        String unavailable(Bench.Env env) {
+            String tomcat = super.unavailable(env);
+            return tomcat != null ? tomcat : Files.isRegularFile(env.war()) ? null : "no " + env.war() + " (mvn package)";
+        }
+
+        @Override
+        Map<String, Path> contexts(Bench.Env env) {
+            return Map.of("duplex", env.war());
+        }
+
+        @Override
+        List<String> systemProperties(Bench.Env env) {
+            return env.duplexKnobs();
+        }
+
+        @Override
+        String echoPath() {
+            return "/duplex/echo";
+        }
+
+        @Override
+        Target.Chat chat() {
+            return DuplexTyrus.chatAvailable() ? Target.Chat.DUPLEX_JSON : Target.Chat.NONE;
+        }
+
+        @Override
+        String chatPath(int member) {
+            return "/duplex/chat/" + ROOM + "?name=m" + member;
+        }
+    }
+
+    /** Duplex on embedded Tyrus + Grizzly, in a JVM of its own ({@link TyrusMain}). */
+    static final class DuplexTyrus extends Target {
+        DuplexTyrus() {
+            super("duplex-tyrus", "Duplex on embedded Tyrus/Grizzly (`duplex.bench.TyrusMain`)");
+        }
+
+        static boolean chatAvailable() {
+            try {
+                Class.forName("duplex.chat.ChatEndpoint");
+                return true;
+            } catch (ClassNotFoundException e) {
+                return false;
+            }
+        }
+
+        @Override
+        boolean jvm() {
+            return true;
+        }
+
+        @Override
+        List<String> command(Bench.Env env, int port) {
+            List<String> command = javaCommand(env);
+            command.addAll(env.duplexKnobs());
+            command.add("-classpath");
+            command.add(System.getProperty("java.class.path"));
+            command.add(TyrusMain.class.getName());
+            command.add(String.valueOf(port));
+            return command;
+        }
+
+        @Override
+        String echoPath() {
+            return "/duplex/echo";
+        }
+
+        @Override
+        Target.Chat chat() {
+            return chatAvailable() ? Target.Chat.DUPLEX_JSON : Target.Chat.NONE;
+        }
+
+        @Override
+        String chatPath(int member) {
+            return "/duplex/chat/" + ROOM + "?name=m" + member;
+        }
+
+        @Override
+        String version(Bench.Env env) {
+            return "Tyrus " + env.tyrusVersion() + " (Grizzly) on Java " + System.getProperty("java.runtime.version");
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            List<Path> paths = new ArrayList<>(walk.toList());
+            java.util.Collections.reverse(paths);
+            for (Path path : paths) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    static String firstGroup(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        return m.find() ? m.group(1) : null;
+    }
+}
