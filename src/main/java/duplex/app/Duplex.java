@@ -2,9 +2,14 @@ package duplex.app;
 
 import duplex.delivery.Connections;
 import duplex.echo.EchoEndpoint;
+import duplex.ops.BusStatus;
+import duplex.ops.EndpointMetrics;
+import duplex.ops.Health;
+import duplex.ops.Metrics;
 import jakarta.websocket.CloseReason;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -27,12 +32,18 @@ public final class Duplex implements AutoCloseable {
 
     /** Every endpoint class of the application; the embedded test server deploys exactly these. */
     public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class);
+    /** The endpoint names their metrics are reported under (the {@code endpoint} label). */
+    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME);
 
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService closer;
+    private final Metrics metrics;
     private final Connections connections;
+    private final BusStatus bus = BusStatus.LOCAL;
+    private final Health health;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
+    private volatile boolean serving = true;
 
     public Duplex(Settings settings) {
         this.settings = settings;
@@ -41,9 +52,12 @@ public final class Duplex implements AutoCloseable {
         // keep one such peer from delaying the close of the others.
         this.closer = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-closer"));
         ((ThreadPoolExecutor) closer).allowCoreThreadTimeOut(true);
+        this.metrics = new Metrics(ENDPOINT_NAMES);
         this.connections = new Connections(new Connections.Limits(
                 settings.outboxMaxMessages(), settings.outboxMaxBytes(), settings.sendTimeout(),
-                settings.idleTimeout(), settings.pingInterval()), scheduler, closer);
+                settings.idleTimeout(), settings.pingInterval()), scheduler, closer, metrics::endpoint);
+        metrics.bus(() -> bus);
+        this.health = new Health(() -> serving, this::openSessions, () -> 0, () -> bus, settings.healthBusGrace());
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections));
     }
@@ -54,6 +68,23 @@ public final class Duplex implements AutoCloseable {
 
     public Connections connections() {
         return connections;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Health health() {
+        return health;
+    }
+
+    /** Open sessions per endpoint, every endpoint listed (zero included). */
+    private Map<String, Integer> openSessions() {
+        Map<String, Integer> open = new LinkedHashMap<>();
+        for (EndpointMetrics endpoint : metrics.endpoints()) {
+            open.put(endpoint.name(), endpoint.openSessions());
+        }
+        return open;
     }
 
     /** A new instance of an endpoint class, wired to the shared parts: one per connection. */
@@ -71,6 +102,7 @@ public final class Duplex implements AutoCloseable {
      */
     @Override
     public void close() {
+        serving = false;
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
         scheduler.shutdownNow();
         closer.shutdown();
@@ -82,6 +114,8 @@ public final class Duplex implements AutoCloseable {
         } catch (InterruptedException e) {
             closer.shutdownNow();
             Thread.currentThread().interrupt();
+        } finally {
+            metrics.close();
         }
     }
 

@@ -1,5 +1,8 @@
 package duplex.app;
 
+import duplex.delivery.RemoteAddress;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,6 +27,21 @@ public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
 
     public static void uninstall(Duplex duplex) {
         RUNNING.compareAndSet(duplex, null);
+    }
+
+    /**
+     * Records the client's address for the logs (see {@link HandshakeAddress}). Only where the
+     * container hands this method a per-session copy of the configuration (Tomcat does): where it
+     * is shared (Tyrus), writing to it would mix up concurrent handshakes, and Tyrus reports the
+     * address on its session anyway.
+     */
+    @Override
+    public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
+        super.modifyHandshake(config, request, response);
+        String address = HandshakeAddress.current();
+        if (address != null && config.getClass().getSimpleName().contains("PerSession")) {
+            config.getUserProperties().put(RemoteAddress.USER_PROPERTY, address);
+        }
     }
 
     @Override

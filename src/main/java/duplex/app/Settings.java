@@ -16,6 +16,8 @@ import java.util.Map;
  * @param outboxMaxMessages  messages queued for one connection before it is cut off as a slow consumer
  * @param outboxMaxBytes     bytes queued for one connection before it is cut off as a slow consumer
  * @param sendTimeout        one send that has not completed within this time fails and closes the connection
+ * @param healthBusGrace     how long the message bus may be unreachable before /health reports DOWN (503)
+ * @param statsInterval      how often the /stats endpoint sends the dashboard a snapshot
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -24,7 +26,9 @@ public record Settings(
         Duration pingInterval,
         int outboxMaxMessages,
         long outboxMaxBytes,
-        Duration sendTimeout) {
+        Duration sendTimeout,
+        Duration healthBusGrace,
+        Duration statsInterval) {
 
     public static Settings load(Config config) {
         return new Settings(
@@ -34,7 +38,9 @@ public record Settings(
                 config.duration("duplex.ping-interval", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1)),
                 config.integer("duplex.outbox.max-messages", 1000, 1, 1_000_000),
                 config.longValue("duplex.outbox.max-bytes", 1_048_576, 1024, 1L << 30),
-                config.duration("duplex.send-timeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)));
+                config.duration("duplex.send-timeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
+                config.duration("duplex.health.bus-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
+                config.duration("duplex.stats.interval", Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1)));
     }
 
     public static Settings defaults() {

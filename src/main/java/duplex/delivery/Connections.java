@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The open connections of every endpoint, each with its {@link Outbox}. Owns what outlives one
@@ -27,12 +29,20 @@ public final class Connections {
 
     private final Limits limits;
     private final ExecutorService closer;
+    private final Function<String, Traffic> traffic;
     private final Map<String, Outbox> open = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
 
     public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer) {
+        this(limits, scheduler, closer, endpoint -> Traffic.NONE);
+    }
+
+    /** With {@code traffic}: the {@link Traffic} to report an endpoint's connections to, by endpoint name. */
+    public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer,
+                       Function<String, Traffic> traffic) {
         this.limits = limits;
         this.closer = closer;
+        this.traffic = traffic;
         long tick = heartbeatTick(limits).toMillis();
         this.heartbeat = scheduler.scheduleWithFixedDelay(this::heartbeat, tick, tick, TimeUnit.MILLISECONDS);
     }
@@ -48,24 +58,65 @@ public final class Connections {
                 : tick.compareTo(Duration.ofMillis(25)) < 0 ? Duration.ofMillis(25) : tick;
     }
 
-    /** Registers a newly opened session; call from {@code @OnOpen}. */
+    /** Registers a newly opened session and logs it; call from {@code @OnOpen}. */
     public Outbox open(String endpoint, Session session) {
+        Traffic endpointTraffic = traffic.apply(endpoint);
         Outbox outbox = new Outbox(session, endpoint, closer, limits.maxMessages(), limits.maxBytes(),
-                limits.sendTimeout().toMillis());
+                limits.sendTimeout().toMillis(), endpointTraffic);
         open.put(session.getId(), outbox);
+        endpointTraffic.opened();
+        String subprotocol = session.getNegotiatedSubprotocol();
+        LOG.log(System.Logger.Level.INFO, "{0} session {1} opened from {2}{3}", endpoint, session.getId(),
+                outbox.remoteAddress(), subprotocol == null || subprotocol.isEmpty() ? "" : ", subprotocol " + subprotocol);
         return outbox;
     }
 
-    /** Forgets a session; call from {@code @OnClose}. Safe to call twice. */
-    public void closed(Outbox outbox) {
-        if (outbox != null) {
-            outbox.closedByPeer();
-            open.remove(outbox.id());
+    /**
+     * Forgets a session and logs its close with code and reason; call from {@code @OnClose}.
+     * Safe to call twice: only the first call counts and logs.
+     */
+    public void closed(Outbox outbox, CloseReason reason) {
+        if (outbox == null) {
+            return;
         }
+        outbox.closedByPeer();
+        if (open.remove(outbox.id()) == null) {
+            return;
+        }
+        int code = reason == null ? CloseReason.CloseCodes.NO_STATUS_CODE.getCode() : reason.getCloseCode().getCode();
+        String phrase = reason == null || reason.getReasonPhrase() == null ? "" : reason.getReasonPhrase();
+        outbox.traffic().closed(code);
+        LOG.log(System.Logger.Level.INFO, "{0} session {1} from {2} closed: {3} \"{4}\" after {5} ms", outbox.endpoint(),
+                outbox.id(), outbox.remoteAddress(), String.valueOf(code), phrase, String.valueOf(outbox.ageMillis()));
+    }
+
+    /** {@link #closed(Outbox, CloseReason)} without a known reason (counted as 1005, no status). */
+    public void closed(Outbox outbox) {
+        closed(outbox, null);
     }
 
     public int count(String endpoint) {
         return (int) open.values().stream().filter(o -> o.endpoint().equals(endpoint)).count();
+    }
+
+    /** Open sessions per endpoint name, sorted by name; endpoints with none are absent. */
+    public Map<String, Integer> countsByEndpoint() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Outbox outbox : open.values()) {
+            counts.merge(outbox.endpoint(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** Every open session's outbox (a snapshot): for broadcasts that are not per room. */
+    public List<Outbox> outboxes(String endpoint) {
+        List<Outbox> result = new ArrayList<>();
+        for (Outbox outbox : open.values()) {
+            if (outbox.endpoint().equals(endpoint)) {
+                result.add(outbox);
+            }
+        }
+        return result;
     }
 
     public int count() {

@@ -40,6 +40,9 @@ public final class Outbox {
     private final Executor closer;
     private final int maxMessages;
     private final long maxBytes;
+    private final Traffic traffic;
+    private final String remoteAddress;
+    private final long openedNanos = System.nanoTime();
 
     private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedMessages = new AtomicInteger();
@@ -50,8 +53,11 @@ public final class Outbox {
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile long lastPingNanos = System.nanoTime();
 
-    Outbox(Session session, String endpoint, Executor closer, int maxMessages, long maxBytes, long sendTimeoutMillis) {
+    Outbox(Session session, String endpoint, Executor closer, int maxMessages, long maxBytes, long sendTimeoutMillis,
+           Traffic traffic) {
         this.session = session;
+        this.traffic = traffic;
+        this.remoteAddress = RemoteAddress.of(session);
         this.endpoint = endpoint;
         this.remote = session.getAsyncRemote();
         this.closer = closer;
@@ -70,6 +76,20 @@ public final class Outbox {
 
     public String endpoint() {
         return endpoint;
+    }
+
+    /** The peer's address as the container reported it (for logs), or "unknown". */
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    Traffic traffic() {
+        return traffic;
+    }
+
+    /** How long this connection has been open, in milliseconds. */
+    public long ageMillis() {
+        return (System.nanoTime() - openedNanos) / 1_000_000;
     }
 
     public boolean isOpen() {
@@ -97,9 +117,12 @@ public final class Outbox {
         int messages = queuedMessages.incrementAndGet();
         long bytes = queuedBytes.addAndGet(frame.bytes());
         if (messages > maxMessages || bytes > maxBytes) {
-            LOG.log(System.Logger.Level.INFO, "{0} session {1}: slow consumer, {2} messages / {3} bytes pending; closing",
-                    endpoint, id(), messages, bytes);
-            close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, SLOW_CONSUMER));
+            // Several senders may cross the bound at once; only the one that closes reports it.
+            if (closeOnce(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, SLOW_CONSUMER))) {
+                traffic.slowConsumer();
+                LOG.log(System.Logger.Level.INFO, "{0} session {1} from {2}: slow consumer, {3} messages / {4} bytes pending; closing",
+                        endpoint, id(), remoteAddress, messages, bytes);
+            }
             return false;
         }
         queue.add(frame);
@@ -110,6 +133,15 @@ public final class Outbox {
     /** The peer showed it is alive (a message or a pong arrived). */
     public void heard() {
         lastHeardNanos = System.nanoTime();
+    }
+
+    /**
+     * A whole message of this many bytes arrived from the peer: counts it and marks the peer
+     * as heard. Endpoints call this for messages (and {@link #heard()} alone for pongs).
+     */
+    public void received(int bytes) {
+        lastHeardNanos = System.nanoTime();
+        traffic.received(bytes);
     }
 
     long nanosSinceHeard(long now) {
@@ -145,8 +177,13 @@ public final class Outbox {
      * Pending frames are dropped and their memory released at once.
      */
     public void close(CloseReason reason) {
+        closeOnce(reason);
+    }
+
+    /** {@link #close}, telling whether this call was the one that started the close. */
+    private boolean closeOnce(CloseReason reason) {
         if (!closed.compareAndSet(false, true)) {
-            return;
+            return false;
         }
         discardQueue();
         closer.execute(() -> {
@@ -158,6 +195,7 @@ public final class Outbox {
                 LOG.log(System.Logger.Level.DEBUG, "{0} session {1}: close failed: {2}", endpoint, id(), e.toString());
             }
         });
+        return true;
     }
 
     /** The container reported the connection closed: stop sending, free the queue. */
@@ -238,7 +276,9 @@ public final class Outbox {
                 queuedMessages.decrementAndGet();
                 queuedBytes.addAndGet(-frame.bytes());
             }
-            if (!result.isOK()) {
+            if (result.isOK()) {
+                traffic.sent(frame.bytes());
+            } else {
                 failed(result.getException());
             }
             sending.set(false);

@@ -49,8 +49,6 @@ public final class EchoEndpoint {
     @OnOpen
     public void open(Session session) {
         outbox = connections.open(NAME, session);
-        LOG.log(System.Logger.Level.DEBUG, "echo session {0} opened, subprotocol \"{1}\"",
-                session.getId(), session.getNegotiatedSubprotocol());
     }
 
     @OnMessage
@@ -74,6 +72,7 @@ public final class EchoEndpoint {
             }
         }
         if (last) {
+            outbox.received(textBytes);
             textBytes = 0;
         }
     }
@@ -90,6 +89,9 @@ public final class EchoEndpoint {
         }
         byte[] bytes = new byte[part.remaining()];
         part.get(bytes);
+        if (last) {
+            outbox.received(binary.size() + bytes.length);
+        }
         if (last && binary.size() == 0) {
             outbox.send(Frame.binary(bytes));
         } else {
@@ -108,9 +110,7 @@ public final class EchoEndpoint {
 
     @OnClose
     public void close(Session session, CloseReason reason) {
-        connections.closed(outbox);
-        LOG.log(System.Logger.Level.INFO, "echo session {0} closed: {1} {2}", session.getId(),
-                String.valueOf(reason.getCloseCode().getCode()), reason.getReasonPhrase());
+        connections.closed(outbox, reason); // counts and logs the close
     }
 
     @OnError

@@ -1,0 +1,33 @@
+package duplex.delivery;
+
+/**
+ * What delivery reports about the connections of one endpoint, for metrics and the dashboard.
+ * One instance per endpoint, resolved once when a session opens, so the per-message calls are
+ * plain counter increments with no lookup. Implementations must be thread-safe and cheap.
+ */
+public interface Traffic {
+
+    /** Reports nothing: for parts built without metrics. */
+    Traffic NONE = new Traffic() {
+    };
+
+    /** A session of this endpoint opened. */
+    default void opened() {
+    }
+
+    /** A session of this endpoint closed with this close code (after {@link #opened()}). */
+    default void closed(int closeCode) {
+    }
+
+    /** One whole message arrived from a peer. */
+    default void received(int bytes) {
+    }
+
+    /** One whole message was written to a peer. */
+    default void sent(int bytes) {
+    }
+
+    /** A peer was cut off because its outbox passed its bound. */
+    default void slowConsumer() {
+    }
+}
