@@ -1,0 +1,35 @@
+package duplex.deploy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Payara Micro 6 from its Maven Central jar, run as {@code java -jar payara-micro.jar} with the
+ * WAR deployed at /duplex. Clustering is off: it adds seconds to the start and would let the
+ * instance join any other Payara Micro on the network.
+ */
+public final class PayaraMicroServer extends ServerProcess {
+
+    private final Path jar;
+
+    public PayaraMicroServer(String name) {
+        super(name);
+        this.jar = Path.of(required("duplex.payara.jar"));
+    }
+
+    @Override
+    protected List<String> command() throws IOException {
+        Path root = dir.resolve("root");
+        TomcatServer.deleteRecursively(root);
+        Files.createDirectories(root);
+        return List.of(java(), "-Xmx1g",
+                "-jar", jar.toString(),
+                "--nocluster", "--nohazelcast",
+                "--port", String.valueOf(port),
+                "--rootdir", root.toString(),
+                "--deploy", war().toString(),
+                "--contextroot", "duplex");
+    }
+}

@@ -1,0 +1,251 @@
+package duplex.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * One application server run as a child process, with the Duplex WAR deployed at /duplex, on a
+ * free port, its whole console output kept in {@code target/servers/NAME/server.log}.
+ *
+ * <p>Stopping sends SIGTERM, the signal {@code docker stop} and Ctrl+C send: the servers' own
+ * shutdown hooks then undeploy the application, which is the graceful path we want to prove. A
+ * JVM shutdown hook kills whatever a test left running, so a failed or interrupted run never
+ * leaves a server behind.
+ */
+public abstract class ServerProcess implements AutoCloseable {
+
+    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "server-process-reaper"));
+    }
+
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    protected final String name;
+    protected final Path dir;
+    protected final Path log;
+    protected final int port;
+    private Process process;
+    private Duration startTime;
+
+    protected ServerProcess(String name) {
+        this.name = name;
+        this.dir = serversDir().resolve(name);
+        this.log = dir.resolve("server.log");
+        this.port = FreePort.pick();
+    }
+
+    /** The command line that starts the server on {@link #port} with the WAR deployed. */
+    protected abstract List<String> command() throws IOException;
+
+    /** Extra environment for the server process. */
+    protected Map<String, String> environment() {
+        return Map.of();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI baseUrl() {
+        return URI.create("http://localhost:" + port + "/duplex/");
+    }
+
+    /** From launch to the first page served by the application. */
+    public Duration startTime() {
+        return startTime;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * Starts the server and waits until the application serves its index page. A server that
+     * exits or does not get there in time is killed, and the failure quotes the end of its log.
+     */
+    public ServerProcess start(Duration timeout) {
+        long began = System.nanoTime();
+        launch();
+        long deadline = began + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting:\n" + tail(40));
+            }
+            if (status(baseUrl()) == 200) {
+                startTime = Duration.ofNanos(System.nanoTime() - began);
+                return this;
+            }
+            pause(Duration.ofMillis(200));
+        }
+        kill();
+        throw new IllegalStateException(name + " did not serve " + baseUrl() + " within " + timeout + ":\n" + tail(40));
+    }
+
+    /** Starts the server without waiting for the application (for deployments expected to fail). */
+    public ServerProcess launch() {
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(log);
+            ProcessBuilder builder = new ProcessBuilder(command())
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            builder.environment().putAll(environment());
+            process = builder.start();
+            RUNNING.add(process);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + name, e);
+        }
+    }
+
+    /**
+     * Graceful stop (SIGTERM) and wait for the process to end; killed past the timeout, which
+     * then fails: a server that does not stop on SIGTERM is a bug worth seeing.
+     *
+     * @return how long the stop took
+     */
+    public Duration stop(Duration timeout) {
+        if (process == null) {
+            return Duration.ZERO;
+        }
+        long began = System.nanoTime();
+        process.destroy();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+                throw new IllegalStateException(name + " did not stop within " + timeout + " of SIGTERM; killed");
+            }
+        } catch (InterruptedException e) {
+            kill();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping " + name, e);
+        } finally {
+            RUNNING.remove(process);
+        }
+        return Duration.ofNanos(System.nanoTime() - began);
+    }
+
+    public void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            RUNNING.remove(process);
+        }
+    }
+
+    /** Stops the server if it still runs; never throws, for finally blocks. */
+    @Override
+    public void close() {
+        if (isRunning()) {
+            try {
+                stop(Duration.ofSeconds(60));
+            } catch (RuntimeException e) {
+                kill();
+            }
+        }
+    }
+
+    /** The log as lines, without the ANSI colours Payara puts around levels. */
+    public List<String> logLines() {
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        try {
+            // Decoded leniently: a server may write bytes that are not UTF-8, and the log must still be read.
+            String text = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+            return ANSI.matcher(text).replaceAll("").lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until a line containing {@code text} is in the log. */
+    public boolean awaitLog(String text, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            if (logLines().stream().anyMatch(line -> line.contains(text))) {
+                return true;
+            }
+            pause(Duration.ofMillis(100));
+        } while (System.nanoTime() < deadline);
+        return false;
+    }
+
+    public String tail(int lines) {
+        List<String> all = logLines();
+        return String.join("\n", new ArrayList<>(all.subList(Math.max(0, all.size() - lines), all.size())));
+    }
+
+    /** The HTTP status of a GET, or -1 if nothing answered. */
+    public static int status(URI uri) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static Path war() {
+        return Path.of(required("duplex.war"));
+    }
+
+    static Path serversDir() {
+        return Path.of(required("duplex.servers.dir"));
+    }
+
+    static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("system property " + property + " is not set (the failsafe configuration in pom.xml sets it)");
+        }
+        return value;
+    }
+}

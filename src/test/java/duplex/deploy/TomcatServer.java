@@ -1,0 +1,136 @@
+package duplex.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Apache Tomcat from its Maven Central distribution, run the way {@code catalina.sh run} runs it,
+ * with a base directory of its own under {@code target/servers/NAME}: the repository's
+ * {@code deploy/server.xml} (the file docker-compose.yml ships) and the WAR copied into
+ * {@code webapps/}, as a user would deploy it.
+ */
+public final class TomcatServer extends ServerProcess {
+
+    /** The same flags catalina.sh adds on Java 17, without which Tomcat warns when it stops. */
+    private static final List<String> ADD_OPENS = List.of(
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED");
+
+    private final Path home;
+    private final Path base;
+    private final Map<String, String> systemProperties = new TreeMap<>();
+
+    private TomcatServer(String name, Path home) {
+        super(name);
+        this.home = home;
+        this.base = dir.resolve("base");
+    }
+
+    public static TomcatServer tomcat11(String name) {
+        return new TomcatServer(name, Path.of(required("duplex.tomcat11.home")));
+    }
+
+    public static TomcatServer tomcat10(String name) {
+        return new TomcatServer(name, Path.of(required("duplex.tomcat10.home")));
+    }
+
+    /** A -D option for Tomcat's JVM: a Duplex knob, or a substitution in server.xml. */
+    public TomcatServer systemProperty(String name, String value) {
+        systemProperties.put(name, value);
+        return this;
+    }
+
+    public Path deployedWar() {
+        return base.resolve("webapps").resolve("duplex.war");
+    }
+
+    /** Removes the WAR from webapps/: Tomcat's auto-deployer then undeploys the application. */
+    public void undeploy() {
+        try {
+            Files.delete(deployedWar());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Copies the WAR into webapps/ again: the auto-deployer deploys it. */
+    public void redeploy() {
+        copy(war(), deployedWar());
+    }
+
+    @Override
+    protected List<String> command() throws IOException {
+        prepareBase();
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g"));
+        command.addAll(ADD_OPENS);
+        command.addAll(List.of(
+                "-Dcatalina.home=" + home,
+                "-Dcatalina.base=" + base,
+                "-Djava.io.tmpdir=" + base.resolve("temp"),
+                "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
+                "-Djava.util.logging.config.file=" + base.resolve("conf/logging.properties"),
+                "-Djava.protocol.handler.pkgs=org.apache.catalina.webresources",
+                "-Dduplex.http.port=" + port,
+                "-Dduplex.http.address=127.0.0.1"));
+        systemProperties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.addAll(List.of(
+                "-classpath", home.resolve("bin/bootstrap.jar") + java.io.File.pathSeparator + home.resolve("bin/tomcat-juli.jar"),
+                "org.apache.catalina.startup.Bootstrap", "start"));
+        return command;
+    }
+
+    private void prepareBase() throws IOException {
+        deleteRecursively(base);
+        for (String sub : List.of("conf", "logs", "temp", "work", "webapps")) {
+            Files.createDirectories(base.resolve(sub));
+        }
+        try (Stream<Path> stock = Files.list(home.resolve("conf"))) {
+            for (Path file : stock.filter(Files::isRegularFile).toList()) {
+                copy(file, base.resolve("conf").resolve(file.getFileName()));
+            }
+        }
+        copy(Path.of("deploy", "server.xml").toAbsolutePath(), base.resolve("conf/server.xml"));
+        // Everything on the console (kept in server.log), including the per-host messages that the
+        // stock configuration sends only to logs/localhost.*.log, such as a listener that failed.
+        Files.writeString(base.resolve("conf/logging.properties"), """
+                handlers = java.util.logging.ConsoleHandler
+                .handlers = java.util.logging.ConsoleHandler
+                .level = INFO
+                java.util.logging.ConsoleHandler.level = ALL
+                java.util.logging.ConsoleHandler.formatter = org.apache.juli.OneLineFormatter
+                java.util.logging.ConsoleHandler.encoding = UTF-8
+                """);
+        copy(war(), deployedWar());
+    }
+
+    private static void copy(Path from, Path to) {
+        try {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(path)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
