@@ -190,6 +190,26 @@ public abstract class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the log has not grown for {@code quiet} (at most {@code max}): the server has
+     * finished what the clients left it, such as the close handshakes of clients that just left.
+     */
+    public void awaitQuietLog(Duration quiet, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        long size = -1;
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long now = log.toFile().length();
+            if (now != size) {
+                size = now;
+                stableSince = System.nanoTime();
+            } else if (System.nanoTime() - stableSince >= quiet.toNanos()) {
+                return;
+            }
+            pause(Duration.ofMillis(50));
+        }
+    }
+
     /** Waits until a line containing {@code text} is in the log. */
     public boolean awaitLog(String text, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
