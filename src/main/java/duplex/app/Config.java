@@ -41,13 +41,14 @@ public final class Config {
     }
 
     public Optional<String> raw(String knob) {
-        String value = systemProperties.apply(knob);
-        if (value == null) {
-            value = environment.apply(environmentName(knob));
-        }
-        if (value == null) {
-            value = contextParameters.apply(knob);
-        }
+        // A blank value counts as unset at every level, so that an empty variable (as
+        // docker-compose.yml passes for a knob the user left unset) falls through to the next source.
+        return nonBlank(systemProperties.apply(knob))
+                .or(() -> nonBlank(environment.apply(environmentName(knob))))
+                .or(() -> nonBlank(contextParameters.apply(knob)));
+    }
+
+    private static Optional<String> nonBlank(String value) {
         return Optional.ofNullable(value).map(String::trim).filter(v -> !v.isEmpty());
     }
 

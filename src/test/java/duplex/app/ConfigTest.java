@@ -26,6 +26,15 @@ class ConfigTest {
     }
 
     @Test
+    void aBlankValueFallsThroughToTheNextSource() {
+        // docker-compose.yml passes every knob's variable, empty when the user set none.
+        String knob = "duplex.echo.max-text-bytes";
+        String env = "DUPLEX_ECHO_MAX_TEXT_BYTES";
+        assertEquals(3, config(Map.of(knob, " "), Map.of(env, ""), Map.of(knob, "3")).integer(knob, 4, 0, 10));
+        assertEquals(4, config(Map.of(), Map.of(env, ""), Map.of()).integer(knob, 4, 0, 10));
+    }
+
+    @Test
     void environmentNamesAreDerivedFromKnobNames() {
         assertEquals("DUPLEX_OUTBOX_MAX_BYTES", Config.environmentName("duplex.outbox.max-bytes"));
     }

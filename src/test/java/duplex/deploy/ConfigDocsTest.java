@@ -1,0 +1,31 @@
+package duplex.deploy;
+
+import duplex.app.Config;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** The README's configuration table is the one complete list: every knob the code reads, no other. */
+class ConfigDocsTest {
+
+    @Test
+    void theReadmeTableListsExactlyTheKnobsTheCodeReads() {
+        Set<String> read = new TreeSet<>(Knobs.readByTheCode());
+        assertFalse(read.isEmpty());
+        assertEquals(read, new TreeSet<>(Knobs.documentedInTheReadme().keySet()),
+                "README.md's configuration table must have one row per knob Settings.load reads (a knob added to "
+                        + "Settings needs its row; a row for a knob that is gone must go)");
+    }
+
+    @Test
+    void theReadmeGivesEachKnobTheEnvironmentNameTheCodeUses() {
+        for (Map.Entry<String, String> row : Knobs.documentedInTheReadme().entrySet()) {
+            assertEquals(Config.environmentName(row.getKey()), row.getValue(), "environment variable of " + row.getKey());
+        }
+    }
+}
