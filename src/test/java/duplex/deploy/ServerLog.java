@@ -19,7 +19,8 @@ public final class ServerLog {
     /** A line that starts a record: a Tomcat one-line date or a Payara/GlassFish bracketed date. */
     private static final Pattern RECORD_START = Pattern.compile("^(\\d{2}-\\w{3}-\\d{4} \\d|\\[\\d{4}-\\d{2}-\\d{2}T|\\d{4}-\\d{2}-\\d{2}[ T]\\d)");
     private static final Pattern ERROR_LEVEL = Pattern.compile("\\b(SEVERE|ERROR|FATAL)\\b");
-    private static final Pattern OUR_CODE = Pattern.compile("\\bduplex\\.(app|delivery|echo|chat|quotes|protocol|bus|guard)\\b|\\[/?duplex]");
+    /** A class of ours (duplex.echo.EchoEndpoint, any feature package), or our context named by the server. */
+    private static final Pattern OUR_CODE = Pattern.compile("\\bduplex\\.[a-z]+\\.[A-Z]|\\[/?duplex]");
 
     /** Tomcat's leak detection on undeploy (WebappClassLoaderBase) and its kin. */
     private static final List<String> LEAKS = List.of(
