@@ -1,8 +1,10 @@
 package duplex.app;
 
+import duplex.bus.Bus;
+import duplex.bus.LocalBus;
+import duplex.bus.RedisBus;
 import duplex.delivery.Connections;
 import duplex.echo.EchoEndpoint;
-import duplex.ops.BusStatus;
 import duplex.ops.EndpointMetrics;
 import duplex.ops.Health;
 import duplex.ops.Metrics;
@@ -40,7 +42,7 @@ public final class Duplex implements AutoCloseable {
     private final ExecutorService closer;
     private final Metrics metrics;
     private final Connections connections;
-    private final BusStatus bus = BusStatus.LOCAL;
+    private final Bus bus;
     private final Health health;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
     private volatile boolean serving = true;
@@ -56,8 +58,9 @@ public final class Duplex implements AutoCloseable {
         this.connections = new Connections(new Connections.Limits(
                 settings.outboxMaxMessages(), settings.outboxMaxBytes(), settings.sendTimeout(),
                 settings.idleTimeout(), settings.pingInterval()), scheduler, closer, metrics::endpoint);
-        metrics.bus(() -> bus);
-        this.health = new Health(() -> serving, this::openSessions, () -> 0, () -> bus, settings.healthBusGrace());
+        this.bus = newBus(settings);
+        metrics.bus(bus::status);
+        this.health = new Health(() -> serving, this::openSessions, () -> 0, bus::status, settings.healthBusGrace());
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections));
     }
@@ -87,6 +90,19 @@ public final class Duplex implements AutoCloseable {
         return open;
     }
 
+    /** Room and feed traffic between nodes: in-process unless duplex.redis-url is set. */
+    public Bus bus() {
+        return bus;
+    }
+
+    private static Bus newBus(Settings settings) {
+        if (settings.redisUrl().isEmpty()) {
+            return new LocalBus();
+        }
+        return new RedisBus(new RedisBus.Options(settings.redisUrl(), settings.redisTimeout(),
+                settings.clusterHeartbeat(), settings.clusterNodeTimeout()));
+    }
+
     /** A new instance of an endpoint class, wired to the shared parts: one per connection. */
     <T> T newEndpoint(Class<T> type) {
         Supplier<Object> factory = endpointFactories.get(type);
@@ -104,6 +120,8 @@ public final class Duplex implements AutoCloseable {
     public void close() {
         serving = false;
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
+        // After the connections, so that members leaving are still announced to the cluster.
+        bus.close();
         scheduler.shutdownNow();
         closer.shutdown();
         try {

@@ -18,6 +18,10 @@ import java.util.Map;
  * @param sendTimeout        one send that has not completed within this time fails and closes the connection
  * @param healthBusGrace     how long the message bus may be unreachable before /health reports DOWN (503)
  * @param statsInterval      how often the /stats endpoint sends the dashboard a snapshot
+ * @param redisUrl           Redis to join a cluster through ({@code redis://host:6379}); empty: one node, in-process bus
+ * @param redisTimeout       longest wait for one Redis command (a say fails with "unavailable" after it)
+ * @param clusterHeartbeat   how often a node renews its liveness, re-announces its members and its leases
+ * @param clusterNodeTimeout a node not heard from for this long is dead: its members leave, its leases expire
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -28,7 +32,22 @@ public record Settings(
         long outboxMaxBytes,
         Duration sendTimeout,
         Duration healthBusGrace,
-        Duration statsInterval) {
+        Duration statsInterval,
+        String redisUrl,
+        Duration redisTimeout,
+        Duration clusterHeartbeat,
+        Duration clusterNodeTimeout) {
+
+    public Settings {
+        if (!redisUrl.isEmpty() && !redisUrl.matches("(?i)rediss?://.+")) {
+            throw new IllegalArgumentException("Invalid value '" + redisUrl + "' for duplex.redis-url (environment "
+                    + Config.environmentName("duplex.redis-url") + "): expected redis://host:port or rediss://host:port");
+        }
+        if (clusterNodeTimeout.compareTo(clusterHeartbeat.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("duplex.cluster.node-timeout (" + clusterNodeTimeout
+                    + ") must be at least twice duplex.cluster.heartbeat (" + clusterHeartbeat + ")");
+        }
+    }
 
     public static Settings load(Config config) {
         return new Settings(
@@ -40,7 +59,11 @@ public record Settings(
                 config.longValue("duplex.outbox.max-bytes", 1_048_576, 1024, 1L << 30),
                 config.duration("duplex.send-timeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
                 config.duration("duplex.health.bus-grace", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
-                config.duration("duplex.stats.interval", Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1)));
+                config.duration("duplex.stats.interval", Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1)),
+                config.string("duplex.redis-url", ""),
+                config.duration("duplex.redis.timeout", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(1)),
+                config.duration("duplex.cluster.heartbeat", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
+                config.duration("duplex.cluster.node-timeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(10)));
     }
 
     public static Settings defaults() {

@@ -1,0 +1,68 @@
+package duplex.cluster;
+
+import duplex.testing.NginxServer;
+import duplex.testing.RedisServer;
+import duplex.testing.TomcatNode;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A whole cluster of real processes: redis-server, two Tomcat nodes running the WAR with
+ * DUPLEX_REDIS_URL, and nginx with deploy/nginx.conf in front of them.
+ */
+final class Cluster implements AutoCloseable {
+
+    /** Short heartbeats so that faults show within seconds, not the production defaults. */
+    static final Map<String, String> KNOBS = Map.of(
+            "DUPLEX_CLUSTER_HEARTBEAT", "250ms",
+            "DUPLEX_CLUSTER_NODE_TIMEOUT", "2s",
+            "DUPLEX_REDIS_TIMEOUT", "1s",
+            "DUPLEX_PING_INTERVAL", "5s");
+
+    final RedisServer redis;
+    final List<TomcatNode> nodes = new ArrayList<>();
+    final NginxServer nginx;
+
+    Cluster(int nodeCount) {
+        redis = RedisServer.start("redis-cluster");
+        Map<String, String> environment = new HashMap<>(KNOBS);
+        environment.put("DUPLEX_REDIS_URL", redis.url());
+        List<CompletableFuture<TomcatNode>> starting = new ArrayList<>();
+        for (int i = 1; i <= nodeCount; i++) {
+            String name = "node" + i;
+            // in parallel: each JVM start takes seconds on a loaded machine
+            starting.add(CompletableFuture.supplyAsync(() -> TomcatNode.start(name, environment)));
+        }
+        try {
+            for (CompletableFuture<TomcatNode> node : starting) {
+                nodes.add(node.join());
+            }
+        } catch (RuntimeException e) {
+            starting.forEach(f -> f.thenAccept(TomcatNode::close));
+            redis.close();
+            throw e;
+        }
+        nginx = NginxServer.start(nodes.stream().map(TomcatNode::port).toList());
+    }
+
+    TomcatNode node(int i) {
+        return nodes.get(i - 1);
+    }
+
+    static boolean available() {
+        return RedisServer.installed() && NginxServer.installed();
+    }
+
+    @Override
+    public void close() {
+        if (nginx != null) {
+            nginx.close();
+        }
+        nodes.forEach(TomcatNode::close);
+        redis.close();
+    }
+}
