@@ -42,9 +42,48 @@ class DockerComposeTest {
         }
     }
 
+    /** The services that run the WAR. */
+    private static final List<String> SERVERS = List.of("tomcat", "payara", "node1", "node2");
+    private static final List<String> NODES = List.of("node1", "node2");
+
     @Test
-    void bothServersAreThere() {
-        assertEquals(Set.of("tomcat", "payara"), services.keySet());
+    void bothServersAreThereAndTheClusterIsAProfile() {
+        assertEquals(Set.of("tomcat", "payara", "redis", "node1", "node2", "nginx"), services.keySet());
+        for (String name : List.of("tomcat", "payara")) {
+            assertEquals(null, service(name).get("profiles"), name + " starts with a plain docker compose up");
+        }
+        for (String name : List.of("redis", "node1", "node2", "nginx")) {
+            assertEquals(List.of("cluster"), stringList(service(name).get("profiles")), name);
+        }
+    }
+
+    @Test
+    void theClusterIsTwoTomcatNodesOnOneRedisBehindTheProjectsNginx() {
+        for (String node : NODES) {
+            assertEquals(image("tomcat"), image(node), node + " runs the same Tomcat");
+            assertEquals(volumes("tomcat"), volumes(node), node + " mounts the same WAR and server.xml");
+            assertEquals("${DUPLEX_REDIS_URL:-redis://redis:6379}", String.valueOf(environment(node).get("DUPLEX_REDIS_URL")));
+        }
+        assertTrue(image("redis").startsWith("redis:7."), image("redis"));
+        assertEquals("/etc/nginx/nginx.conf", volumes("nginx").get("./deploy/nginx.conf"));
+        // deploy/nginx.conf's upstream names the compose services on Tomcat's port
+        String conf = read(Path.of("deploy/nginx.conf"));
+        for (String node : NODES) {
+            assertTrue(conf.contains("server " + node + ":8080"), "deploy/nginx.conf upstream lacks " + node);
+        }
+        assertEquals(List.of("8090:80"), stringList(service("nginx").get("ports")));
+    }
+
+    private static String read(Path path) {
+        try {
+            return Files.readString(path);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Map<?, ?> environment(String name) {
+        return (Map<?, ?>) service(name).get("environment");
     }
 
     @Test
@@ -79,7 +118,7 @@ class DockerComposeTest {
     void portsAreTheDocumentedOnesAndReachTheServersListeners() throws Exception {
         assertEquals(List.of("8080:" + serverXmlDefault("port")), stringList(service("tomcat").get("ports")));
         assertEquals(List.of("8081:8080"), stringList(service("payara").get("ports")), "Payara Micro listens on 8080");
-        for (String name : services.keySet()) {
+        for (String name : SERVERS) {
             String check = String.join(" ", stringList(((Map<?, ?>) service(name).get("healthcheck")).get("test")));
             assertTrue(check.contains("/dev/tcp/127.0.0.1/8080") && check.contains("GET /duplex/ "), name + " health check: " + check);
         }
@@ -96,13 +135,16 @@ class DockerComposeTest {
     @Test
     void everyKnobIsPassedThroughToBothServers() {
         Set<String> expected = Knobs.readByTheCode().stream().map(Config::environmentName).collect(Collectors.toCollection(TreeSet::new));
-        for (String name : services.keySet()) {
+        for (String name : SERVERS) {
             Map<?, ?> environment = (Map<?, ?>) service(name).get("environment");
             Set<String> passed = environment.keySet().stream().map(String::valueOf).filter(k -> k.startsWith("DUPLEX_"))
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(expected, passed, name + ": docker-compose.yml's x-duplex-environment must list every knob of the "
                     + "README configuration table, as NAME: ${NAME:-}");
             for (String variable : passed) {
+                if (NODES.contains(name) && variable.equals("DUPLEX_REDIS_URL")) {
+                    continue; // the cluster's nodes default to the compose Redis
+                }
                 assertEquals("${" + variable + ":-}", String.valueOf(environment.get(variable)), name + " " + variable);
             }
         }
