@@ -144,6 +144,23 @@ class TomcatLifecycleIT {
         }
     }
 
+    @Test
+    @Order(5)
+    void theConnectorsMaxConnectionsIsWhatCapsTheCrowd() {
+        // The control for the capacity test: the same client against the same server.xml with
+        // maxConnections lowered gets exactly that many connections, the rest wait unanswered.
+        // So the 9000 above are accepted because of deploy/server.xml, and a stock 8192 would not be.
+        int cap = 100;
+        try (TomcatServer capped = TomcatServer.tomcat11("tomcat11-capped")) {
+            capped.systemProperty("duplex.max-connections", String.valueOf(cap)).start(Duration.ofMinutes(3));
+            try (WebSocketFlood flood = new WebSocketFlood(new InetSocketAddress("127.0.0.1", capped.port()), "/duplex/echo")) {
+                int open = flood.openUpTo(cap + 50, 200, Duration.ofSeconds(10));
+                // The start-up probe's keep-alive HTTP connection may hold one of the slots.
+                assertTrue(open == cap || open == cap - 1, open + " connections open with maxConnections=" + cap);
+            }
+        }
+    }
+
     private static URI echoUri() {
         return URI.create("ws://localhost:" + tomcat.port() + "/duplex/echo");
     }
