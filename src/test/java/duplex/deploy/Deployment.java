@@ -47,8 +47,7 @@ final class Deployment {
     }
 
     void deploy() {
-        server = factory.get();
-        server.start(START_TIMEOUT);
+        server = ServerProcess.startFresh(factory, START_TIMEOUT);
         System.setProperty(DuplexServer.BASE_URL_PROPERTY, server.baseUrl().toString());
         suiteStarted = System.nanoTime();
     }

@@ -97,6 +97,10 @@ public abstract class ServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting:\n" + tail(40));
             }
+            if (logLines().stream().anyMatch(line -> line.contains("Address already in use"))) {
+                kill();
+                throw new PortTaken(name + ": port " + port + " was taken between choosing it and binding it");
+            }
             if (status(baseUrl()) == 200) {
                 startTime = Duration.ofNanos(System.nanoTime() - began);
                 return this;
@@ -105,6 +109,31 @@ public abstract class ServerProcess implements AutoCloseable {
         }
         kill();
         throw new IllegalStateException(name + " did not serve " + baseUrl() + " within " + timeout + ":\n" + tail(40));
+    }
+
+    /**
+     * Starts a server from the factory; if another process took its free port before it bound it
+     * (a shared machine), starts a new one on another port, up to three times.
+     */
+    public static <S extends ServerProcess> S startFresh(java.util.function.Supplier<S> factory, Duration timeout) {
+        for (int attempt = 1; ; attempt++) {
+            S server = factory.get();
+            try {
+                server.start(timeout);
+                return server;
+            } catch (PortTaken e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The chosen port was bound by someone else first. */
+    static final class PortTaken extends IllegalStateException {
+        PortTaken(String message) {
+            super(message);
+        }
     }
 
     /** Starts the server without waiting for the application (for deployments expected to fail). */

@@ -42,8 +42,7 @@ class TomcatLifecycleIT {
 
     @BeforeAll
     static void start() {
-        tomcat = TomcatServer.tomcat11("tomcat11-lifecycle");
-        tomcat.start(Duration.ofMinutes(3));
+        tomcat = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-lifecycle"), Duration.ofMinutes(3));
     }
 
     @AfterAll
@@ -151,8 +150,8 @@ class TomcatLifecycleIT {
         // maxConnections lowered gets exactly that many connections, the rest wait unanswered.
         // So the 9000 above are accepted because of deploy/server.xml, and a stock 8192 would not be.
         int cap = 100;
-        try (TomcatServer capped = TomcatServer.tomcat11("tomcat11-capped")) {
-            capped.systemProperty("duplex.max-connections", String.valueOf(cap)).start(Duration.ofMinutes(3));
+        try (TomcatServer capped = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-capped")
+                .systemProperty("duplex.max-connections", String.valueOf(cap)), Duration.ofMinutes(3))) {
             try (WebSocketFlood flood = new WebSocketFlood(new InetSocketAddress("127.0.0.1", capped.port()), "/duplex/echo")) {
                 int open = flood.openUpTo(cap + 50, 200, Duration.ofSeconds(10));
                 // The start-up probe's keep-alive HTTP connection may hold one of the slots.
