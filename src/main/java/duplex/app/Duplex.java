@@ -8,6 +8,8 @@ import duplex.echo.EchoEndpoint;
 import duplex.ops.EndpointMetrics;
 import duplex.ops.Health;
 import duplex.ops.Metrics;
+import duplex.ops.StatsEndpoint;
+import duplex.ops.StatsPublisher;
 import jakarta.websocket.CloseReason;
 
 import java.time.Duration;
@@ -33,9 +35,9 @@ public final class Duplex implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Duplex.class.getName());
 
     /** Every endpoint class of the application; the embedded test server deploys exactly these. */
-    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class);
+    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, StatsEndpoint.class);
     /** The endpoint names their metrics are reported under (the {@code endpoint} label). */
-    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME);
+    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, StatsPublisher.ENDPOINT);
 
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -44,6 +46,7 @@ public final class Duplex implements AutoCloseable {
     private final Connections connections;
     private final Bus bus;
     private final Health health;
+    private final StatsPublisher stats;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
     private volatile boolean serving = true;
 
@@ -61,8 +64,10 @@ public final class Duplex implements AutoCloseable {
         this.bus = newBus(settings);
         metrics.bus(bus::status);
         this.health = new Health(() -> serving, this::openSessions, () -> 0, bus::status, settings.healthBusGrace());
+        this.stats = new StatsPublisher(metrics, health, connections, scheduler, settings.statsInterval());
         this.endpointFactories = Map.of(
-                EchoEndpoint.class, () -> new EchoEndpoint(settings, connections));
+                EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
+                StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)));
     }
 
     public Settings settings() {
@@ -119,6 +124,7 @@ public final class Duplex implements AutoCloseable {
     @Override
     public void close() {
         serving = false;
+        stats.close();
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();

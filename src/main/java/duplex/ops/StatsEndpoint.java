@@ -1,0 +1,71 @@
+package duplex.ops;
+
+import duplex.app.DuplexConfigurator;
+import duplex.delivery.Connections;
+import duplex.delivery.Frame;
+import duplex.delivery.Outbox;
+import duplex.protocol.ErrorCode;
+import duplex.protocol.ErrorMessage;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+
+/**
+ * {@code /stats}: the dashboard's feed. On connect the last minutes of history, then one
+ * {@code {"type":"snapshot"}} per interval, through the connection's outbox like every other
+ * send. Read-only: a message from the client is answered with an error and otherwise ignored.
+ */
+@ServerEndpoint(value = "/stats", configurator = DuplexConfigurator.class)
+public final class StatsEndpoint {
+
+    private static final System.Logger LOG = System.getLogger(StatsEndpoint.class.getName());
+    private static final Frame READ_ONLY = Frame.text(
+            new ErrorMessage(ErrorCode.UNKNOWN_TYPE, "/stats only sends; it takes no messages").toJson());
+
+    private final Connections connections;
+    private final StatsPublisher publisher;
+    private final EndpointMetrics metrics;
+    private Outbox outbox;
+
+    public StatsEndpoint(Connections connections, StatsPublisher publisher, EndpointMetrics metrics) {
+        this.connections = connections;
+        this.publisher = publisher;
+        this.metrics = metrics;
+    }
+
+    @OnOpen
+    public void open(Session session) {
+        // Snapshots are small; the default whole-message buffer is plenty, and nothing bigger is read.
+        session.setMaxTextMessageBufferSize(4096);
+        outbox = connections.open(StatsPublisher.ENDPOINT, session);
+        publisher.welcome(outbox);
+    }
+
+    @OnMessage
+    public void text(String text) {
+        outbox.received(Frame.utf8Length(text));
+        metrics.error(ErrorCode.UNKNOWN_TYPE);
+        outbox.send(READ_ONLY);
+    }
+
+    @OnMessage
+    public void pong(PongMessage pong) {
+        outbox.heard();
+    }
+
+    @OnClose
+    public void close(Session session, CloseReason reason) {
+        connections.closed(outbox, reason);
+    }
+
+    @OnError
+    public void error(Session session, Throwable error) {
+        // Dashboards that go away (EOF, reset) are ordinary; @OnClose follows and logs the close.
+        LOG.log(System.Logger.Level.DEBUG, "stats session {0}: {1}", session.getId(), error.toString());
+    }
+}
