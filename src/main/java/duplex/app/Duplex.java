@@ -64,7 +64,7 @@ public final class Duplex implements AutoCloseable {
         this.bus = newBus(settings);
         metrics.bus(bus::status);
         this.health = new Health(() -> serving, this::openSessions, () -> 0, bus::status, settings.healthBusGrace());
-        this.stats = new StatsPublisher(metrics, health, connections, scheduler, settings.statsInterval());
+        this.stats = new StatsPublisher(metrics, health, scheduler, settings.statsInterval());
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
                 StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)));

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -99,25 +98,6 @@ public final class Connections {
         return (int) open.values().stream().filter(o -> o.endpoint().equals(endpoint)).count();
     }
 
-    /** Open sessions per endpoint name, sorted by name; endpoints with none are absent. */
-    public Map<String, Integer> countsByEndpoint() {
-        Map<String, Integer> counts = new TreeMap<>();
-        for (Outbox outbox : open.values()) {
-            counts.merge(outbox.endpoint(), 1, Integer::sum);
-        }
-        return counts;
-    }
-
-    /** Every open session's outbox (a snapshot): for broadcasts that are not per room. */
-    public List<Outbox> outboxes(String endpoint) {
-        List<Outbox> result = new ArrayList<>();
-        for (Outbox outbox : open.values()) {
-            if (outbox.endpoint().equals(endpoint)) {
-                result.add(outbox);
-            }
-        }
-        return result;
-    }
 
     public int count() {
         return open.size();

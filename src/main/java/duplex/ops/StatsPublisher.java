@@ -1,6 +1,5 @@
 package duplex.ops;
 
-import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
 import jakarta.json.Json;
@@ -56,17 +55,19 @@ public final class StatsPublisher implements AutoCloseable {
 
     private final Metrics metrics;
     private final Health health;
-    private final Connections connections;
     private final int historySize;
     private final Deque<Point> history = new ArrayDeque<>();
     private final ScheduledFuture<?> ticks;
+    /** The dashboards being fed; a closed one is dropped at the next tick. */
+    private final List<Outbox> subscribers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Orders a welcome against the ticks, so a new dashboard gets its history before any snapshot. */
+    private final Object sending = new Object();
     private Totals previous;
 
-    public StatsPublisher(Metrics metrics, Health health, Connections connections, ScheduledExecutorService scheduler,
+    public StatsPublisher(Metrics metrics, Health health, ScheduledExecutorService scheduler,
                           Duration interval) {
         this.metrics = metrics;
         this.health = health;
-        this.connections = connections;
         this.historySize = (int) Math.max(1, HISTORY.toMillis() / interval.toMillis());
         this.previous = totals();
         this.ticks = scheduler.scheduleAtFixedRate(this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
@@ -74,14 +75,20 @@ public final class StatsPublisher implements AutoCloseable {
 
     /** A dashboard connected: the history first, then the snapshots as they come. */
     public void welcome(Outbox outbox) {
-        outbox.send(Frame.text(historyJson()));
+        synchronized (sending) {
+            outbox.send(Frame.text(historyJson()));
+            subscribers.add(outbox);
+        }
     }
 
     private void tick() {
         try {
             Frame frame = Frame.text(snapshot().toString());
-            for (Outbox outbox : connections.outboxes(ENDPOINT)) {
-                outbox.send(frame); // the same encoded frame to everyone
+            synchronized (sending) {
+                subscribers.removeIf(outbox -> !outbox.isOpen());
+                for (Outbox outbox : subscribers) {
+                    outbox.send(frame); // the same encoded frame to everyone
+                }
             }
         } catch (RuntimeException e) {
             // A failed tick must not cancel the schedule (an exception would); the next one retries.

@@ -162,6 +162,22 @@ class OpsIT {
     }
 
     @Test
+    void theDashboardPageIsServedAndItsFeedAnswers() throws Exception {
+        HttpResponse<String> page = get(server.http("dashboard.html"), null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("Duplex.wsUrl(\"stats\")"), "the page reads the /stats feed");
+        assertTrue(!page.body().contains("https://") && !page.body().contains("http://"), "nothing from a CDN");
+        try (WsClient feed = WsClient.connect(server.ws("stats"))) {
+            JsonObject history = Json.createReader(new StringReader(feed.nextText())).readObject();
+            assertEquals("history", history.getString("type"));
+            JsonObject snapshot = Json.createReader(new StringReader(feed.nextText())).readObject();
+            assertEquals("snapshot", snapshot.getString("type"));
+            assertEquals("UP", snapshot.getString("status"));
+        }
+    }
+
+    @Test
     void metricsAreServedAsOpenMetricsWhenAskedFor() throws Exception {
         HttpResponse<String> response = get(server.http("metrics"), "application/openmetrics-text; version=1.0.0");
         assertEquals(200, response.statusCode());
