@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class Deployment {
 
     /** The protocol suites that run against every server; tolerant of suites not written yet. */
-    static final String SMOKE_SUITES = "^duplex\\.[a-z]+\\.(EchoIT|ChatIT|QuotesIT|DeployedWebappIT)$";
+    static final String SMOKE_SUITES = "^duplex\\.[a-z]+\\.(EchoIT|ChatIT|QuotesIT|DeployedWebappIT|OperationsIT)$";
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(4); // Payara on a loaded 2-core machine: up to 2 min seen
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(1);

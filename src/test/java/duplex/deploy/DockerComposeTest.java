@@ -120,7 +120,7 @@ class DockerComposeTest {
         assertEquals(List.of("8081:8080"), stringList(service("payara").get("ports")), "Payara Micro listens on 8080");
         for (String name : SERVERS) {
             String check = String.join(" ", stringList(((Map<?, ?>) service(name).get("healthcheck")).get("test")));
-            assertTrue(check.contains("/dev/tcp/127.0.0.1/8080") && check.contains("GET /duplex/ "), name + " health check: " + check);
+            assertTrue(check.contains("/dev/tcp/127.0.0.1/8080") && check.contains("GET /duplex/health "), name + " health check: " + check);
         }
     }
 

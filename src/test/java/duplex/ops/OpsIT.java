@@ -29,8 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * /health, /metrics and the connection logs on a real servlet container: the WAR in an embedded
- * Tomcat 11, driven over real sockets.
+ * Metrics under a scripted session, /health, and the connection logs, with settings of their own
+ * (a small outbox, so a slow consumer is quick to make): the WAR in an embedded Tomcat 11, driven
+ * over real sockets. {@link OperationsIT} covers the same servlets with default settings,
+ * deployed servers included.
  */
 class OpsIT {
 
@@ -159,31 +161,6 @@ class OpsIT {
         assertTrue(after.value("jvm_threads_live_threads") > 0, "JVM thread metrics are served");
         assertTrue(after.value("jvm_classes_loaded_classes") > 0, "JVM class metrics are served");
         assertTrue(after.sum("jvm_memory_used_bytes", "area", "heap") > 0, "JVM memory metrics are served");
-    }
-
-    @Test
-    void theDashboardPageIsServedAndItsFeedAnswers() throws Exception {
-        HttpResponse<String> page = get(server.http("dashboard.html"), null);
-        assertEquals(200, page.statusCode());
-        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
-        assertTrue(page.body().contains("Duplex.wsUrl(\"stats\")"), "the page reads the /stats feed");
-        assertTrue(!page.body().contains("https://") && !page.body().contains("http://"), "nothing from a CDN");
-        try (WsClient feed = WsClient.connect(server.ws("stats"))) {
-            JsonObject history = Json.createReader(new StringReader(feed.nextText())).readObject();
-            assertEquals("history", history.getString("type"));
-            JsonObject snapshot = Json.createReader(new StringReader(feed.nextText())).readObject();
-            assertEquals("snapshot", snapshot.getString("type"));
-            assertEquals("UP", snapshot.getString("status"));
-        }
-    }
-
-    @Test
-    void metricsAreServedAsOpenMetricsWhenAskedFor() throws Exception {
-        HttpResponse<String> response = get(server.http("metrics"), "application/openmetrics-text; version=1.0.0");
-        assertEquals(200, response.statusCode());
-        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"));
-        assertTrue(response.body().contains("duplex_sessions_open{endpoint=\"echo\"}"));
-        assertTrue(response.body().endsWith("# EOF\n"));
     }
 
     @Test

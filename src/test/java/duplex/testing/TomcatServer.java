@@ -123,10 +123,12 @@ public final class TomcatServer implements AutoCloseable {
         return (Duplex) duplex;
     }
 
-    /** Undeploys (Duplex's graceful stop runs) and stops the server. */
+    /** Undeploys (Duplex's graceful stop runs) and stops the server; a second call does nothing. */
     @Override
     public void close() {
-        stopQuietly(tomcat);
+        if (tomcat.getServer().getState() != org.apache.catalina.LifecycleState.DESTROYED) {
+            stopQuietly(tomcat);
+        }
     }
 
     private static void stopQuietly(Tomcat tomcat) {
