@@ -56,7 +56,7 @@ public final class Bench {
                     Path.of(prop("bench.out", smoke ? "target/bench/BENCHMARKS-smoke.md" : "docs/BENCHMARKS.md")));
         }
 
-        private static String prop(String name, String fallback) {
+        static String prop(String name, String fallback) {
             String value = System.getProperty(name);
             return value == null || value.isBlank() ? fallback : value.trim();
         }
@@ -83,7 +83,7 @@ public final class Bench {
                     Path.of("src/bench/peers").toAbsolutePath(),
                     node,
                     jfr == null || jfr.isBlank() ? null : Files.createDirectories(Path.of(jfr).toAbsolutePath()),
-                    System.getProperty("bench.server-heap", "1g"),
+                    Options.prop("bench.server-heap", "1g"),
                     knobsFromProperties(),
                     new java.util.concurrent.ConcurrentHashMap<>());
             if (node != null) {
@@ -98,7 +98,7 @@ public final class Bench {
          */
         private static List<String> knobsFromProperties() {
             List<String> knobs = new ArrayList<>(BENCH_KNOBS.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList());
-            String extra = System.getProperty("bench.duplex.knobs", "");
+            String extra = Options.prop("bench.duplex.knobs", "");
             for (String knob : extra.split(",")) {
                 if (!knob.isBlank()) {
                     knobs.add("-D" + knob.trim());
