@@ -414,6 +414,17 @@ final class Scenarios {
                 }
                 Engine.sleepMillis(options.idleSettle().toMillis());
                 long heapAfter = ProcStats.gcAndHeapUsed(server.pid(), jvm);
+                if (jvm && run == 0) {
+                    // What the connections hold, for whoever wants to make them cheaper.
+                    String histogram = ProcStats.run(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                            String.valueOf(server.pid()), "GC.class_histogram"));
+                    try {
+                        java.nio.file.Files.writeString(server.log.resolveSibling(server.target.name + "-idle-histogram.txt"),
+                                histogram.lines().limit(60).collect(java.util.stream.Collectors.joining("\n")));
+                    } catch (java.io.IOException e) {
+                        System.out.println("    could not save the class histogram: " + e);
+                    }
+                }
                 Engine.sleepMillis(500);
                 long rssAfter = ProcStats.rssBytes(server.pid());
                 long open = conns.stream().filter(Conn::isOpen).count();

@@ -20,7 +20,8 @@ final class Targets {
     static final String ROOM = "bench";
 
     static List<Target> all() {
-        return List.of(new NodeWs(), new NodeJsWebsocket(), new Tornado(), new TomcatExamples(), new DuplexTomcat(), new DuplexTyrus());
+        return List.of(new NodeWs(), new NodeJsWebsocket(), new Tornado(), new TomcatExamples(), new DuplexTomcat(),
+                new DuplexTomcatLean(), new DuplexTyrus());
     }
 
     /** npm `ws`: the idiomatic echo and broadcast loops from its README, in src/bench/peers/ws-server.js. */
@@ -163,15 +164,20 @@ final class Targets {
         /** context path -> docBase */
         abstract Map<String, Path> contexts(Bench.Env env);
 
-        List<String> systemProperties(Bench.Env env) {
+        List<String> systemProperties(Bench.Env env, int port) {
             return List.of();
+        }
+
+        /** The server.xml to use instead of the harness's own, or null. */
+        Path serverXml(Bench.Env env) {
+            return null;
         }
 
         @Override
         List<String> command(Bench.Env env, int port) throws IOException {
             Path home = env.tomcatHome().toAbsolutePath();
             Path base = env.dir().resolve("tomcat-" + name).toAbsolutePath();
-            writeBase(home, base, port, contexts(env));
+            writeBase(home, base, port, contexts(env), serverXml(env));
             List<String> command = javaCommand(env);
             command.addAll(List.of(
                     "--add-opens=java.base/java.lang=ALL-UNNAMED",
@@ -184,7 +190,7 @@ final class Targets {
                     "-Djava.io.tmpdir=" + base.resolve("temp"),
                     "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
                     "-Djava.util.logging.config.file=" + base.resolve("conf/logging.properties")));
-            command.addAll(systemProperties(env));
+            command.addAll(systemProperties(env, port));
             command.addAll(List.of(
                     "-classpath", home.resolve("bin/bootstrap.jar") + java.io.File.pathSeparator + home.resolve("bin/tomcat-juli.jar"),
                     "org.apache.catalina.startup.Bootstrap", "start"));
@@ -196,7 +202,7 @@ final class Targets {
          * share: maxConnections 20000 and acceptCount 1024. Stock Tomcat stops accepting past
          * 8192 connections (maxConnections) and the idle scenario holds 10000.
          */
-        static void writeBase(Path home, Path base, int port, Map<String, Path> contexts) throws IOException {
+        static void writeBase(Path home, Path base, int port, Map<String, Path> contexts, Path serverXml) throws IOException {
             deleteTree(base);
             for (String dir : List.of("conf/Catalina/localhost", "logs", "temp", "webapps", "work")) {
                 Files.createDirectories(base.resolve(dir));
@@ -221,6 +227,9 @@ final class Targets {
                       </Service>
                     </Server>
                     """.formatted(port), StandardCharsets.UTF_8);
+            if (serverXml != null) {
+                Files.copy(serverXml, base.resolve("conf/server.xml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
             for (Map.Entry<String, Path> context : contexts.entrySet()) {
                 Files.writeString(base.resolve("conf/Catalina/localhost/" + context.getKey() + ".xml"),
                         "<Context docBase=\"" + context.getValue().toAbsolutePath() + "\" />\n", StandardCharsets.UTF_8);
@@ -261,9 +270,13 @@ final class Targets {
     }
 
     /** Duplex's WAR (target/duplex.war) on the same Tomcat 11. */
-    static final class DuplexTomcat extends TomcatTarget {
+    static class DuplexTomcat extends TomcatTarget {
         DuplexTomcat() {
-            super("duplex-tomcat", "Duplex (`target/duplex.war`) on Tomcat 11");
+            this("duplex-tomcat", "Duplex (`target/duplex.war`) on Tomcat 11 with its deployment's `deploy/server.xml`");
+        }
+
+        DuplexTomcat(String name, String description) {
+            super(name, description);
         }
 
         @Override
@@ -277,9 +290,19 @@ final class Targets {
             return Map.of("duplex", env.war());
         }
 
+        /** Duplex's own deployment file (deploy/server.xml), as the docker-compose deployment uses it. */
         @Override
-        List<String> systemProperties(Bench.Env env) {
-            return env.duplexKnobs();
+        Path serverXml(Bench.Env env) {
+            Path deployed = Path.of("deploy/server.xml").toAbsolutePath();
+            return Files.isRegularFile(deployed) ? deployed : null;
+        }
+
+        @Override
+        List<String> systemProperties(Bench.Env env, int port) {
+            List<String> properties = new ArrayList<>(env.duplexKnobs());
+            properties.add("-Dduplex.http.port=" + port);
+            properties.add("-Dduplex.http.address=127.0.0.1");
+            return properties;
         }
 
         @Override
@@ -295,6 +318,47 @@ final class Targets {
         @Override
         String chatPath(int member) {
             return "/duplex/chat/" + ROOM + "?name=m" + member;
+        }
+    }
+
+    /**
+     * The same deployment tuned for many idle connections: Tomcat's per-connection buffers cut
+     * from 8 KiB to 1 KiB (the connector's socket buffers, and the WebSocket buffers through
+     * {@code org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE}). Stock Tomcat holds about 72 KiB
+     * of heap per WebSocket, almost all of it seven 8 KiB buffers; this shows what that costs
+     * and what shrinking them costs large messages.
+     */
+    static final class DuplexTomcatLean extends DuplexTomcat {
+        static final int BUFFER = 1024;
+
+        DuplexTomcatLean() {
+            super("duplex-tomcat-lean", "Duplex on Tomcat 11, `deploy/server.xml` plus 1 KiB buffers: connector `socket.appReadBufSize`/"
+                    + "`socket.appWriteBufSize` and `-Dorg.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE` = " + BUFFER);
+        }
+
+        @Override
+        Path serverXml(Bench.Env env) {
+            Path deployed = super.serverXml(env);
+            if (deployed == null) {
+                return null;
+            }
+            try {
+                String xml = Files.readString(deployed);
+                String lean = xml.replaceFirst("<Connector ", "<Connector socket.appReadBufSize=\"" + BUFFER
+                        + "\" socket.appWriteBufSize=\"" + BUFFER + "\" ");
+                Path file = env.dir().resolve("server-lean.xml");
+                Files.writeString(file, lean);
+                return file;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        List<String> systemProperties(Bench.Env env, int port) {
+            List<String> properties = new ArrayList<>(super.systemProperties(env, port));
+            properties.add("-Dorg.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE=" + BUFFER);
+            return properties;
         }
     }
 
