@@ -46,7 +46,7 @@ public final class Bench {
                     Integer.parseInt(prop("bench.large.size", "16384")),
                     Integer.parseInt(prop("bench.chat.members", smoke ? "50" : "1000")),
                     list(prop("bench.chat.rates", smoke ? "100" : "250,1000")).stream().map(Integer::valueOf).toList(),
-                    Duration.ofMillis(Long.parseLong(prop("bench.chat.paced-ms", smoke ? "500" : "3000"))),
+                    Duration.ofMillis(Long.parseLong(prop("bench.chat.paced-ms", smoke ? "500" : "2000"))),
                     Duration.ofMillis(Long.parseLong(prop("bench.chat.fast-ms", smoke ? "700" : "5000"))),
                     Integer.parseInt(prop("bench.chat.window", "32")),
                     Duration.ofMillis(Long.parseLong(prop("bench.chat.drain-ms", smoke ? "20000" : "60000"))),
@@ -182,6 +182,19 @@ public final class Bench {
      * Duplex knobs the benchmark sets, and why; the report lists them. Empty means every default.
      */
     static final Map<String, String> BENCH_KNOBS = new LinkedHashMap<>();
+
+    static {
+        // The chat sender says up to thousands of messages a second; the per-session rate limit
+        // (default 20/s, burst 40) exists to stop exactly that, so it is lifted for the benchmark.
+        BENCH_KNOBS.put("duplex.rate-limit.per-second", "1000000");
+        BENCH_KNOBS.put("duplex.rate-limit.burst", "1000000");
+        // At 1000 messages/s offered into 1000 members the peers queue without bound; with the
+        // default outbox bound (1000 messages / 1 MiB) Duplex would instead cut every member off
+        // as a slow consumer within a second or two. The bound is raised so that the rates and
+        // latencies compare like with like; the slow-consumer protection itself is tested in ChatIT.
+        BENCH_KNOBS.put("duplex.outbox.max-messages", "1000000");
+        BENCH_KNOBS.put("duplex.outbox.max-bytes", "1073741824");
+    }
 
     /** Everything measured for one server. */
     static final class Result {
