@@ -10,6 +10,9 @@ import org.openqa.selenium.WebElement;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;
+import java.awt.Font;
+import java.awt.GradientPaint;
+import java.awt.RenderingHints;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -63,15 +66,15 @@ class EchoPageIT {
         assertTrue(browser.findAll("#log b").isEmpty(), "markup in a message is shown as text");
 
         // Image: picked with the file input, sent as one binary message, rendered when it comes back.
-        Path png = smallPng(48, 32);
+        Path png = smallPng(180, 96);
         browser.find("#file").sendKeys(png.toString());
         browser.await("the echoed image to render", d -> {
             Object width = browser.script("const i = document.getElementById('echoed-image');"
                     + " return i.complete && !i.hidden ? i.naturalWidth : 0;");
             return ((Number) width).intValue() > 0;
         });
-        assertEquals(48L, (Long) browser.script("return document.getElementById('echoed-image').naturalWidth;"));
-        assertEquals(32L, (Long) browser.script("return document.getElementById('echoed-image').naturalHeight;"));
+        assertEquals(180L, (Long) browser.script("return document.getElementById('echoed-image').naturalWidth;"));
+        assertEquals(96L, (Long) browser.script("return document.getElementById('echoed-image').naturalHeight;"));
         assertEquals(Files.size(png) + " bytes", browser.text("#image-info"));
         assertTrue(logLines("message").contains("binary: " + Files.size(png) + " bytes"));
         browser.screenshot("echo");
@@ -97,13 +100,18 @@ class EchoPageIT {
                 .toList();
     }
 
+    /** A small PNG drawn here (no binary fixture in the repository): a blue card with a word. */
     private static Path smallPng(int width, int height) throws IOException {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
-        g.setColor(new Color(0x2f6fed));
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setPaint(new GradientPaint(0, 0, new Color(0x2f6fed), width, height, new Color(0x1f9d55)));
         g.fillRect(0, 0, width, height);
         g.setColor(Color.WHITE);
-        g.fillOval(width / 4, height / 4, width / 2, height / 2);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, height / 3));
+        String word = "echo";
+        g.drawString(word, (width - g.getFontMetrics().stringWidth(word)) / 2, height / 2 + g.getFontMetrics().getAscent() / 3);
         g.dispose();
         Path file = Path.of("target", "echo-test.png").toAbsolutePath();
         ImageIO.write(image, "png", file.toFile());

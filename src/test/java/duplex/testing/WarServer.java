@@ -27,13 +27,11 @@ import java.util.function.Consumer;
  * written by {@code package}, so failsafe always finds it) deployed at {@code /duplex} in a
  * Tomcat 11 of its own process ({@link EmbeddedTomcat}), on a loopback port the OS picks.
  *
- * <p>Why a process: Tomcat 11 implements Servlet 6.1 and WebSocket 2.2, while the test class
- * path carries the 6.0 and 2.1 API jars the application compiles against, and Tyrus as a second
- * WebSocket implementation. In one JVM they mix (a {@code NoSuchMethodError} on the first binary
- * send, Tyrus's default configurator inside Tomcat). In its own JVM Tomcat sees only itself and
- * the WAR, as in production. It also makes {@link #stop()} a real server stop.
- *
- * <p>It can be stopped and started again on the same port while browsers keep their pages open.
+ * <p>Why a process, when {@link TomcatServer} runs Tomcat inside the test JVM: here the
+ * application must be exactly what is deployed, its classes and libraries loaded from the WAR by
+ * the web application's own class loader, with nothing from the test class path (Tyrus, a second
+ * WebSocket implementation, registers its own default configurator there). And a browser test
+ * needs a real server stop and a start again on the same port while its pages stay open.
  */
 public final class WarServer implements AutoCloseable {
 
