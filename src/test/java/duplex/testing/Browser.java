@@ -2,6 +2,7 @@ package duplex.testing;
 
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
@@ -17,12 +18,18 @@ import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedCondition;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,6 +54,9 @@ public final class Browser {
     public static final Duration TIMEOUT = WsClient.TIMEOUT;
     public static final Path CHROMIUM = Path.of(System.getProperty("duplex.chromium", "/usr/bin/chromium"));
     public static final Path CHROMEDRIVER = Path.of(System.getProperty("duplex.chromedriver", "/usr/bin/chromedriver"));
+    /** The window's size unless a test changes it ({@link #resize}). */
+    public static final int WIDTH = 1280;
+    public static final int HEIGHT = 900;
     public static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
 
     private static final Map<String, Browser> SHARED = new ConcurrentHashMap<>();
@@ -100,7 +110,7 @@ public final class Browser {
                 // A page whose tab is not focused must not have its timers throttled: the chat's
                 // reconnect timer runs in a background page here.
                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                "--window-size=1280,900", "--lang=en-US",
+                "--window-size=" + WIDTH + "," + HEIGHT, "--lang=en-US",
                 "--user-data-dir=" + profile);
         // A dialog (alert) must stay open so that a test can see it, not be dismissed silently.
         options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.IGNORE);
@@ -210,6 +220,41 @@ public final class Browser {
             Files.createDirectories(SCREENSHOTS);
             Path file = SCREENSHOTS.resolve(fileName + ".png");
             Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sets the window's size, for screenshots of a given shape. */
+    public Browser resize(int width, int height) {
+        driver.manage().window().setSize(new Dimension(width, height));
+        return this;
+    }
+
+    /** Saves the windows of several browsers side by side, as one picture, to {@code target/screenshots/NAME.png}. */
+    public static Path screenshotSideBySide(String fileName, Browser... browsers) {
+        try {
+            List<BufferedImage> shots = new ArrayList<>();
+            for (Browser browser : browsers) {
+                shots.add(ImageIO.read(new ByteArrayInputStream(browser.driver.getScreenshotAs(OutputType.BYTES))));
+            }
+            int gap = 12;
+            int width = shots.stream().mapToInt(BufferedImage::getWidth).sum() + gap * (shots.size() - 1);
+            int height = shots.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
+            BufferedImage joined = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = joined.createGraphics();
+            g.setColor(new Color(0x8a93a6));
+            g.fillRect(0, 0, width, height);
+            int x = 0;
+            for (BufferedImage shot : shots) {
+                g.drawImage(shot, x, 0, null);
+                x += shot.getWidth() + gap;
+            }
+            g.dispose();
+            Files.createDirectories(SCREENSHOTS);
+            Path file = SCREENSHOTS.resolve(fileName + ".png");
+            ImageIO.write(joined, "png", file.toFile());
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
