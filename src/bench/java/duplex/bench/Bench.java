@@ -264,6 +264,7 @@ public final class Bench {
                         result.failures.put("chat", "no chat endpoint");
                     }
                     failed |= !run(result, "idle", options, scenarios::idle);
+                    scrapeMetrics(env, running);
                 } catch (IOException | RuntimeException e) {
                     result.failures.put("start", e.getMessage());
                     System.out.println("bench: " + target.name + " failed to start: " + e.getMessage());
@@ -292,6 +293,30 @@ public final class Bench {
 
     interface Scenario {
         List<Map<String, Double>> run() throws Exception;
+    }
+
+    /**
+     * Saves what the server's own /metrics says after the load (Duplex on Tomcat): the operator's
+     * view of the same run, next to the report. A failed scrape is reported, not fatal.
+     */
+    private static void scrapeMetrics(Env env, Target.Running running) {
+        String path = running.target.metricsPath();
+        if (path == null) {
+            return;
+        }
+        Path file = env.dir().resolve("metrics-" + running.target.name + ".txt");
+        try {
+            var response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + running.port + path))
+                            .timeout(Duration.ofSeconds(20)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            Files.writeString(file, response.body());
+            System.out.println("  metrics: HTTP " + response.statusCode() + ", saved to " + file);
+        } catch (IOException | RuntimeException e) {
+            System.out.println("  metrics: not scraped: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static boolean run(Result result, String name, Options options, Scenario scenario) {

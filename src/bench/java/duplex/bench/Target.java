@@ -37,6 +37,11 @@ abstract class Target {
 
     abstract String echoPath();
 
+    /** Where the server serves Prometheus metrics (scraped after its scenarios), or null. */
+    String metricsPath() {
+        return null;
+    }
+
     Chat chat() {
         return Chat.NONE;
     }

@@ -316,6 +316,11 @@ final class Targets {
         }
 
         @Override
+        String metricsPath() {
+            return "/duplex/metrics";
+        }
+
+        @Override
         String chatPath(int member) {
             return "/duplex/chat/" + ROOM + "?name=m" + member;
         }

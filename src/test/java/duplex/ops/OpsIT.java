@@ -164,6 +164,48 @@ class OpsIT {
     }
 
     @Test
+    void aClientThatVanishesIsOneCloseLineAndNoStackTrace() {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        Logger connections = Logger.getLogger("duplex.delivery.Connections");
+        java.util.logging.Level quietInTests = connections.getLevel();
+        connections.setLevel(java.util.logging.Level.INFO);
+        root.addHandler(capture);
+        try {
+            WsClient client = WsClient.connect(server.ws("echo"));
+            client.send("about to vanish");
+            assertEquals("about to vanish", client.nextText());
+            client.socket().abort(); // the TCP connection is dropped: no close frame, as when a network dies
+            await().atMost(AWAIT).until(() -> records.stream().anyMatch(r -> r.getMessage().contains(" closed: ")));
+        } finally {
+            root.removeHandler(capture);
+            connections.setLevel(quietInTests);
+        }
+        SimpleFormatter formatter = new SimpleFormatter();
+        String closed = records.stream().map(formatter::formatMessage).filter(m -> m.contains(" closed: ")).findFirst().orElseThrow();
+        assertTrue(closed.matches("echo session \\S+ from 127\\.0\\.0\\.1 closed: 1006 .*"), closed);
+        assertTrue(records.stream().noneMatch(r -> r.getThrown() != null),
+                "no stack trace for a client that went away: " + records.stream().filter(r -> r.getThrown() != null)
+                        .map(r -> r.getLoggerName() + ": " + r.getThrown()).toList());
+        assertTrue(records.stream().noneMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()),
+                "nothing at WARNING or above: " + records.stream().map(formatter::formatMessage).toList());
+    }
+
+    @Test
     void openAndCloseAreLoggedWithSessionEndpointAddressAndCode() {
         List<String> lines = new CopyOnWriteArrayList<>();
         SimpleFormatter formatter = new SimpleFormatter();
