@@ -26,6 +26,11 @@ import java.util.Map;
  * test and the application share the same classes (and the test can reach the running
  * {@link Duplex}). {@link #servlet} serves a single servlet instance, for tests that give a
  * servlet its own collaborators.
+ *
+ * <p>In-process on purpose: these tests set knobs as context parameters, read the running
+ * {@link Duplex} and capture its log records. {@link WarServer} is the other launcher: Tomcat in
+ * a child JVM with nothing else on its class path, for tests that restart the server under a
+ * browser.
  */
 public final class TomcatServer implements AutoCloseable {
 
