@@ -49,7 +49,7 @@ public final class Bench {
                     Duration.ofMillis(Long.parseLong(prop("bench.chat.paced-ms", smoke ? "500" : "2000"))),
                     Duration.ofMillis(Long.parseLong(prop("bench.chat.fast-ms", smoke ? "700" : "5000"))),
                     Integer.parseInt(prop("bench.chat.window", "32")),
-                    Duration.ofMillis(Long.parseLong(prop("bench.chat.drain-ms", smoke ? "20000" : "60000"))),
+                    Duration.ofMillis(Long.parseLong(prop("bench.chat.drain-ms", smoke ? "20000" : "180000"))),
                     Integer.parseInt(prop("bench.idle.connections", smoke ? "200" : "10000")),
                     Integer.parseInt(prop("bench.idle.concurrency", "8")),
                     Duration.ofMillis(Long.parseLong(prop("bench.idle.settle-ms", smoke ? "300" : "2000"))),

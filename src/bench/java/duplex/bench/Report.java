@@ -100,7 +100,9 @@ final class Report {
             table(md, results, "4. Chat fan-out at " + rate + " messages/s",
                     options.chatMembers() + " members of one room, one of them sending " + rate + " messages/s for "
                             + options.chatPaced().toMillis() + " ms (" + String.format(Locale.ROOT, "%,d", (long) rate * options.chatMembers())
-                            + " deliveries/s offered); rate = deliveries / (last delivery - first send); latency = send to delivery, in ms.",
+                            + " deliveries/s offered); rate = deliveries / (last delivery - first send); latency = send to delivery, in ms; "
+                            + "lost = never delivered (the harness waits until nothing has arrived for 5 s, at most "
+                            + options.chatDrain().toSeconds() + " s).",
                     List.of(Column.of("chat-" + rate + ".deliveries", "deliveries/s", 0), Column.ms("chat-" + rate + ".p50", "p50 ms"),
                             Column.ms("chat-" + rate + ".p99", "p99 ms"), Column.ms("chat-" + rate + ".max", "max ms"),
                             Column.plain("chat-" + rate + ".lost", "lost", 0), Column.plain("chat-" + rate + ".reordered", "out of order", 0),

@@ -46,11 +46,14 @@ public final class Connections {
         this.heartbeat = scheduler.scheduleWithFixedDelay(this::heartbeat, tick, tick, TimeUnit.MILLISECONDS);
     }
 
-    /** Often enough to honour both the ping interval and the idle timeout closely, at most once a second. */
+    /** Often enough to honour the ping interval, the idle timeout and the send timeout closely, at most once a second. */
     static Duration heartbeatTick(Limits limits) {
         Duration shortest = limits.idleTimeout();
         if (!limits.pingInterval().isZero() && limits.pingInterval().compareTo(shortest) < 0) {
             shortest = limits.pingInterval();
+        }
+        if (limits.sendTimeout().compareTo(shortest) < 0) {
+            shortest = limits.sendTimeout();
         }
         Duration tick = shortest.dividedBy(4);
         return tick.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1)
@@ -147,6 +150,10 @@ public final class Connections {
                     LOG.log(System.Logger.Level.INFO, "{0} session {1}: no answer to two pings; closing",
                             outbox.endpoint(), outbox.id());
                     outbox.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "ping timeout"));
+                } else if (outbox.sendOverdue(now)) {
+                    LOG.log(System.Logger.Level.INFO, "{0} session {1}: a send did not complete within the send timeout; closing",
+                            outbox.endpoint(), outbox.id());
+                    outbox.sendTimedOut();
                 } else if (pingEvery > 0 && outbox.nanosSincePinged(now) >= pingEvery) {
                     outbox.ping(now);
                 }

@@ -7,10 +7,12 @@ import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +54,9 @@ public final class Outbox {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile long lastPingNanos = System.nanoTime();
+    private final long sendTimeoutNanos;
+    /** When the send now on the wire was started (System.nanoTime, never 0), or 0 when none is. */
+    private volatile long inFlightSince;
 
     Outbox(Session session, String endpoint, Executor closer, int maxMessages, long maxBytes, long sendTimeoutMillis,
            Traffic traffic) {
@@ -63,7 +68,11 @@ public final class Outbox {
         this.closer = closer;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
-        this.remote.setSendTimeout(sendTimeoutMillis);
+        // The send timeout is watched by the heartbeat (Connections), not handed to the container:
+        // with a send timeout set, Tomcat registers every asynchronous send in its write-timeout
+        // registry (a concurrent skip list) and removes it on completion, a cost per message and
+        // per member of every broadcast that the profile of the benchmark showed.
+        this.sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(sendTimeoutMillis);
     }
 
     public Session session() {
@@ -146,6 +155,17 @@ public final class Outbox {
 
     long nanosSinceHeard(long now) {
         return now - lastHeardNanos;
+    }
+
+    /** A send has been on the wire for longer than the send timeout. */
+    boolean sendOverdue(long now) {
+        long since = inFlightSince;
+        return since != 0 && now - since > sendTimeoutNanos;
+    }
+
+    /** The heartbeat found a send overdue: the same outcome as a send that failed. */
+    void sendTimedOut() {
+        failed(new SocketTimeoutException("send not completed within " + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos) + " ms"));
     }
 
     long nanosSincePinged(long now) {
@@ -258,6 +278,7 @@ public final class Outbox {
 
         /** Returns true when the send already completed on this thread. */
         boolean start() {
+            inFlightSince = System.nanoTime() | 1;
             try {
                 if (frame instanceof Frame.Text text) {
                     remote.sendText(text.text(), this);
@@ -272,6 +293,7 @@ public final class Outbox {
 
         @Override
         public void onResult(SendResult result) {
+            inFlightSince = 0;
             if (!closed.get()) {
                 queuedMessages.decrementAndGet();
                 queuedBytes.addAndGet(-frame.bytes());
