@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.logging.Level;
 
@@ -60,6 +61,7 @@ public final class Browser {
     public static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
 
     private static final Map<String, Browser> SHARED = new ConcurrentHashMap<>();
+    private static final AtomicBoolean SKIP_ANNOUNCED = new AtomicBoolean();
 
     private final String name;
     private final ChromeDriver driver;
@@ -83,6 +85,10 @@ public final class Browser {
                 + "-Dduplex.chromium and -Dduplex.chromedriver at yours.";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError("CI=true: browser tests must run. " + message);
+        }
+        // Maven counts a class skipped in @BeforeAll as neither run nor skipped: say it out loud, once.
+        if (!SKIP_ANNOUNCED.getAndSet(true)) {
+            System.err.println("[WARNING] Browser tests SKIPPED. " + message);
         }
         Assumptions.abort(message);
     }
