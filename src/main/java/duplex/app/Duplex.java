@@ -3,6 +3,8 @@ package duplex.app;
 import duplex.bus.Bus;
 import duplex.bus.LocalBus;
 import duplex.bus.RedisBus;
+import duplex.chat.ChatEndpoint;
+import duplex.chat.Rooms;
 import duplex.delivery.Connections;
 import duplex.echo.EchoEndpoint;
 import duplex.ops.EndpointMetrics;
@@ -12,6 +14,7 @@ import duplex.ops.StatsEndpoint;
 import duplex.ops.StatsPublisher;
 import jakarta.websocket.CloseReason;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,9 +38,9 @@ public final class Duplex implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Duplex.class.getName());
 
     /** Every endpoint class of the application; the embedded test server deploys exactly these. */
-    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, StatsEndpoint.class);
+    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, ChatEndpoint.class, StatsEndpoint.class);
     /** The endpoint names their metrics are reported under (the {@code endpoint} label). */
-    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, StatsPublisher.ENDPOINT);
+    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, ChatEndpoint.NAME, StatsPublisher.ENDPOINT);
 
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -47,6 +50,7 @@ public final class Duplex implements AutoCloseable {
     private final Bus bus;
     private final Health health;
     private final StatsPublisher stats;
+    private final Rooms rooms;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
     private volatile boolean serving = true;
 
@@ -63,10 +67,15 @@ public final class Duplex implements AutoCloseable {
                 settings.idleTimeout(), settings.pingInterval()), scheduler, closer, metrics::endpoint);
         this.bus = newBus(settings);
         metrics.bus(bus::status);
-        this.health = new Health(() -> serving, this::openSessions, () -> 0, bus::status, settings.healthBusGrace());
+        EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
+        this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms()),
+                Clock.systemUTC(), scheduler, chatMetrics::fanOut);
+        metrics.rooms(rooms::occupied);
+        this.health = new Health(() -> serving, this::openSessions, rooms::occupied, bus::status, settings.healthBusGrace());
         this.stats = new StatsPublisher(metrics, health, scheduler, settings.statsInterval());
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
+                ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),
                 StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)));
     }
 
@@ -93,6 +102,10 @@ public final class Duplex implements AutoCloseable {
             open.put(endpoint.name(), endpoint.openSessions());
         }
         return open;
+    }
+
+    public Rooms rooms() {
+        return rooms;
     }
 
     /** Room and feed traffic between nodes: in-process unless duplex.redis-url is set. */
@@ -128,6 +141,7 @@ public final class Duplex implements AutoCloseable {
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();
+        rooms.close();
         scheduler.shutdownNow();
         closer.shutdown();
         try {

@@ -44,6 +44,15 @@ public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
         }
     }
 
+    /**
+     * The running application's settings, for parts the container builds itself (decoders get
+     * the endpoint's config, whose configurator is this one). Defaults when Duplex is not running.
+     */
+    public Settings settings() {
+        Duplex duplex = RUNNING.get();
+        return duplex == null ? Settings.defaults() : duplex.settings();
+    }
+
     @Override
     public <T> T getEndpointInstance(Class<T> endpointClass) throws InstantiationException {
         Duplex duplex = RUNNING.get();

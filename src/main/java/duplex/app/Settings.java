@@ -1,5 +1,7 @@
 package duplex.app;
 
+import duplex.guard.RateLimiter;
+
 import java.time.Duration;
 import java.util.Map;
 
@@ -22,6 +24,14 @@ import java.util.Map;
  * @param redisTimeout       longest wait for one Redis command (a say fails with "unavailable" after it)
  * @param clusterHeartbeat   how often a node renews its liveness, re-announces its members and its leases
  * @param clusterNodeTimeout a node not heard from for this long is dead: its members leave, its leases expire
+ * @param chatHistory        chat messages a room keeps for the welcome and for recovery with {@code since}
+ * @param chatMaxFrameChars  largest client message /chat accepts, in characters of the whole JSON text;
+ *                           the container closes a larger one with 1009
+ * @param chatRoomLinger     how long an empty room keeps its history and seq before it is dropped
+ * @param chatMaxRooms       rooms that may exist at once; a new room past this is refused with 1013
+ * @param rateLimitPerSecond client messages per second one session may send, sustained
+ * @param rateLimitBurst     client messages one session may send at once after a quiet spell
+ * @param rateLimitStrikes   rate_limited answers (one forgiven per second) after which a session is closed with 1008
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -36,7 +46,14 @@ public record Settings(
         String redisUrl,
         Duration redisTimeout,
         Duration clusterHeartbeat,
-        Duration clusterNodeTimeout) {
+        Duration clusterNodeTimeout,
+        int chatHistory,
+        int chatMaxFrameChars,
+        Duration chatRoomLinger,
+        int chatMaxRooms,
+        double rateLimitPerSecond,
+        int rateLimitBurst,
+        int rateLimitStrikes) {
 
     public Settings {
         if (!redisUrl.isEmpty() && !redisUrl.matches("(?i)rediss?://.+")) {
@@ -63,7 +80,19 @@ public record Settings(
                 config.string("duplex.redis-url", ""),
                 config.duration("duplex.redis.timeout", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(1)),
                 config.duration("duplex.cluster.heartbeat", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
-                config.duration("duplex.cluster.node-timeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(10)));
+                config.duration("duplex.cluster.node-timeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(10)),
+                config.integer("duplex.chat.history", 50, 0, 10_000),
+                config.integer("duplex.chat.max-frame-chars", 32_768, 4096, 16 * 1024 * 1024),
+                config.duration("duplex.chat.room-linger", Duration.ofMinutes(10), Duration.ZERO, Duration.ofDays(7)),
+                config.integer("duplex.chat.max-rooms", 10_000, 1, 10_000_000),
+                config.decimal("duplex.rate-limit.per-second", 20, 0.01, 1_000_000),
+                config.integer("duplex.rate-limit.burst", 40, 1, 1_000_000),
+                config.integer("duplex.rate-limit.strikes", 40, 1, 1_000_000));
+    }
+
+    /** The per-session limit on client messages, for every endpoint that takes them. */
+    public RateLimiter.Policy rateLimit() {
+        return new RateLimiter.Policy(rateLimitPerSecond, rateLimitBurst, rateLimitStrikes);
     }
 
     public static Settings defaults() {

@@ -106,6 +106,11 @@ public final class Connections {
         return open.size();
     }
 
+    /** Bytes queued, over every connection of the endpoint: what delivery holds in memory right now. */
+    public long pendingBytes(String endpoint) {
+        return open.values().stream().filter(o -> o.endpoint().equals(endpoint)).mapToLong(Outbox::pendingBytes).sum();
+    }
+
     /**
      * Closes every connection with the given reason and waits, at most {@code wait}, for the
      * close handshakes to go out. Used on shutdown with 1001 Going Away.

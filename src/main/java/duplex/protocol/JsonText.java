@@ -2,10 +2,10 @@ package duplex.protocol;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
 
 import java.io.StringReader;
@@ -22,11 +22,12 @@ public final class JsonText {
     /** Deep enough for any message we define, shallow enough that 10000 levels fail at once. */
     public static final int MAX_DEPTH = 16;
 
-    private static final JsonReaderFactory READERS = Json.createReaderFactory(Map.of(
+    private static final Map<String, Object> LIMITS = Map.of(
             "org.eclipse.parsson.maxDepth", MAX_DEPTH,
             "org.eclipse.parsson.maxBigIntegerScale", 128,
             "org.eclipse.parsson.maxBigDecimalLength", 128,
-            "org.eclipse.parsson.rejectDuplicateKeys", true));
+            "org.eclipse.parsson.rejectDuplicateKeys", true);
+    private static final JsonParserFactory PARSERS = Json.createParserFactory(LIMITS);
 
     private JsonText() {
     }
@@ -47,8 +48,17 @@ public final class JsonText {
      */
     public static Parsed parseMessage(String text) {
         JsonValue value;
-        try (JsonReader reader = READERS.createReader(new StringReader(text))) {
-            value = reader.readValue();
+        try (JsonParser parser = PARSERS.createParser(new StringReader(text))) {
+            if (!parser.hasNext()) {
+                return new Failed(new ErrorMessage(ErrorCode.BAD_JSON, "not valid JSON"));
+            }
+            parser.next();
+            value = parser.getValue();
+            // JsonReader stops after the first value and ignores the rest ({"a":1}{"b":2} would
+            // pass); the parser's hasNext() insists on the end of the input.
+            if (parser.hasNext()) {
+                return new Failed(new ErrorMessage(ErrorCode.BAD_JSON, "not valid JSON: more after the value"));
+            }
         } catch (JsonParsingException e) {
             return new Failed(new ErrorMessage(ErrorCode.BAD_JSON, "not valid JSON"));
         } catch (RuntimeException e) {

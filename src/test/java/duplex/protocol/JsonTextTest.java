@@ -25,6 +25,9 @@ class JsonTextTest {
         assertEquals(ErrorCode.BAD_JSON, failure("\"text\""));
         assertEquals(ErrorCode.BAD_JSON, failure("42"));
         assertEquals(ErrorCode.BAD_JSON, failure(""));
+        assertEquals(ErrorCode.BAD_JSON, failure("{\"type\":\"say\"}{\"type\":\"say\"}"));
+        assertEquals(ErrorCode.BAD_JSON, failure("{\"type\":\"say\"} trailing"));
+        assertEquals(ErrorCode.INVALID, failure(" {} \n"), "whitespace around the value is fine");
     }
 
     @Test

@@ -1,0 +1,258 @@
+package duplex.chat;
+
+import duplex.app.DuplexConfigurator;
+import duplex.app.Settings;
+import duplex.delivery.Connections;
+import duplex.delivery.Frame;
+import duplex.delivery.Outbox;
+import duplex.guard.RateLimiter;
+import duplex.ops.EndpointMetrics;
+import duplex.protocol.ErrorCode;
+import duplex.protocol.ErrorMessage;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.CloseReason.CloseCodes;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.PathParam;
+import jakarta.websocket.server.ServerEndpoint;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@code /chat/{room}?name=Alice&since=42}: one member of one room. One instance per connection.
+ *
+ * <p>Client messages arrive whole (decoded by {@link ClientMessageDecoder}), so the container's
+ * whole-message buffer is set per session to {@code duplex.chat.max-frame-chars}: Tomcat's default
+ * of 8192 characters would be too small for a 2000-character text written with JSON escapes, and
+ * a frame past the limit is closed with 1009 (by Tomcat itself, else after the decoder's check).
+ * Everything sent goes through the session's {@link Outbox}.
+ */
+@ServerEndpoint(value = "/chat/{room}",
+        decoders = ClientMessageDecoder.class,
+        encoders = ServerMessageEncoder.class,
+        configurator = DuplexConfigurator.class)
+public final class ChatEndpoint {
+
+    public static final String NAME = "chat";
+    private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
+
+    private final Settings settings;
+    private final Connections connections;
+    private final Rooms rooms;
+    private final RateLimiter limiter;
+    private final EndpointMetrics metrics;
+
+    private volatile Outbox outbox;
+    private volatile Participant participant;
+    private volatile Room room;
+    private volatile boolean errorLogged;
+
+    public ChatEndpoint(Settings settings, Connections connections, Rooms rooms, EndpointMetrics metrics) {
+        this.metrics = metrics;
+        this.settings = settings;
+        this.connections = connections;
+        this.rooms = rooms;
+        this.limiter = new RateLimiter(settings.rateLimit());
+    }
+
+    @OnOpen
+    public void open(Session session, @PathParam("room") String roomName) {
+        outbox = connections.open(NAME, session);
+        session.setMaxTextMessageBufferSize(settings.chatMaxFrameChars());
+        if (!Names.isValidRoom(roomName)) {
+            refuse(CloseCodes.VIOLATED_POLICY, "invalid room name");
+            return;
+        }
+        Optional<String> rawName = parameter(session, "name");
+        Optional<String> name = rawName.isEmpty() ? Optional.of(Names.guest()) : Names.nickname(rawName.get());
+        if (name.isEmpty()) {
+            refuse(CloseCodes.VIOLATED_POLICY, "invalid name");
+            return;
+        }
+        OptionalLong since = OptionalLong.empty();
+        Optional<String> rawSince = parameter(session, "since");
+        if (rawSince.isPresent()) {
+            try {
+                since = OptionalLong.of(Long.parseLong(rawSince.get()));
+            } catch (NumberFormatException e) {
+                since = OptionalLong.of(-1);
+            }
+            if (since.getAsLong() < 0) {
+                refuse(CloseCodes.VIOLATED_POLICY, "invalid since");
+                return;
+            }
+        }
+        Participant joining = new Participant(newId(), name.get(), outbox);
+        Optional<Room> joined = rooms.join(roomName, joining, since);
+        if (joined.isEmpty()) {
+            if (outbox.isOpen()) {
+                refuse(CloseCodes.TRY_AGAIN_LATER, "too many rooms");
+            } // else the welcome itself was refused: the outbox is already closing the session
+            return;
+        }
+        participant = joining;
+        room = joined.get();
+        LOG.log(System.Logger.Level.DEBUG, "chat session {0} joined {1} as {2} ({3})",
+                session.getId(), roomName, joining.name(), joining.id());
+    }
+
+    @OnMessage
+    public void message(ClientMessage message) {
+        Outbox out = outbox;
+        out.received(approximateBytes(message));
+        Participant self = participant;
+        Room here = room;
+        if (self == null || here == null) {
+            return; // refused at open and closing
+        }
+        if (message instanceof ClientMessage.TooBig tooBig) {
+            out.close(new CloseReason(CloseCodes.TOO_BIG, "message exceeds " + tooBig.limit() + " characters"));
+            return;
+        }
+        switch (limiter.acquire()) {
+            case LIMITED -> {
+                metrics.rateLimited();
+                reply(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages; at most "
+                        + settings.rateLimitPerSecond() + " per second, " + settings.rateLimitBurst() + " at once"));
+                return;
+            }
+            case FLOODING -> {
+                // Out of the room now; whatever else arrives while the close goes out is ignored.
+                room = null;
+                rooms.leave(here, self);
+                LOG.log(System.Logger.Level.INFO, "chat session {0}: kept flooding after rate_limited; closing", out.id());
+                out.close(new CloseReason(CloseCodes.VIOLATED_POLICY, "rate limit exceeded"));
+                return;
+            }
+            case ALLOWED -> {
+                // handled below
+            }
+        }
+        try {
+            if (message instanceof ClientMessage.Say say) {
+                here.say(self, say.text());
+            } else if (message instanceof ClientMessage.Rename rename) {
+                here.rename(self, rename.name());
+            } else if (message instanceof ClientMessage.Rejected rejected) {
+                reply(rejected.error());
+            }
+        } catch (RuntimeException e) {
+            // A bug in handling one message must not take the session (or anyone else) down.
+            logOnce(out.id(), e);
+        }
+    }
+
+    @OnMessage
+    public void pong(PongMessage pong) {
+        outbox.heard();
+    }
+
+    @OnClose
+    public void close(Session session, CloseReason reason) {
+        connections.closed(outbox, reason); // counts and logs the close
+        Participant self = participant;
+        Room here = room;
+        if (self != null && here != null) {
+            rooms.leave(here, self);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "chat session {0} closed: {1} {2}", session.getId(),
+                String.valueOf(reason.getCloseCode().getCode()), reason.getReasonPhrase());
+    }
+
+    @OnError
+    public void error(Session session, Throwable error) {
+        logOnce(session.getId(), error);
+    }
+
+    /**
+     * One line per session at most, never a stack trace: peers that vanish (EOF, reset) are
+     * ordinary and logged at DEBUG; anything else once at WARNING.
+     */
+    private void logOnce(String sessionId, Throwable error) {
+        if (error instanceof IOException || error.getCause() instanceof IOException
+                || error.getClass().getSimpleName().contains("TooBig")) {
+            // Ordinary: the peer went away, or sent more than the frame limit (closed with 1009).
+            LOG.log(System.Logger.Level.DEBUG, "chat session {0}: {1}", sessionId, error.toString());
+            return;
+        }
+        if (!errorLogged) {
+            errorLogged = true;
+            LOG.log(System.Logger.Level.WARNING, "chat session {0}: {1} (further errors of this session are not logged)",
+                    sessionId, error.toString());
+        }
+    }
+
+    /**
+     * For the traffic counters: the decoder hands over records, not the frame, so this is the
+     * content plus its JSON envelope (exact unless the client escaped characters it need not have).
+     */
+    private static int approximateBytes(ClientMessage message) {
+        if (message instanceof ClientMessage.Say say) {
+            return Frame.utf8Length(say.text()) + 24;
+        }
+        if (message instanceof ClientMessage.Rename rename) {
+            return Frame.utf8Length(rename.name()) + 26;
+        }
+        if (message instanceof ClientMessage.TooBig tooBig) {
+            return tooBig.chars();
+        }
+        return 0;
+    }
+
+    private void reply(ErrorMessage error) {
+        metrics.error(error.code());
+        outbox.send(Frame.text(ServerMessageEncoder.toJson(new ServerMessage.Error(error))));
+    }
+
+    private void refuse(CloseCodes code, String reason) {
+        LOG.log(System.Logger.Level.DEBUG, "chat session {0} refused: {1}", outbox.id(), reason);
+        outbox.close(new CloseReason(code, reason));
+    }
+
+    /**
+     * The first value of a query parameter, decoded as UTF-8 from the raw query string. Not
+     * {@code getRequestParameterMap()}: Payara decodes it as ISO-8859-1, which turns a name such as
+     * {@code 發} into C1 control characters. A malformed escape reads as an (invalid) value.
+     */
+    static Optional<String> parameter(Session session, String name) {
+        return parameter(session.getQueryString(), name);
+    }
+
+    static Optional<String> parameter(String query, String name) {
+        if (query == null || query.isEmpty()) {
+            return Optional.empty();
+        }
+        for (String pair : query.split("&")) {
+            int equals = pair.indexOf('=');
+            String key = equals < 0 ? pair : pair.substring(0, equals);
+            String value = equals < 0 ? "" : pair.substring(equals + 1);
+            try {
+                if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+                    return Optional.of(URLDecoder.decode(value, StandardCharsets.UTF_8));
+                }
+            } catch (IllegalArgumentException e) {
+                if (key.equals(name)) {
+                    return Optional.of("\u0000"); // fails every rule: refused as invalid
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Random, so ids say nothing about how many came before; not a secret (everyone in the room sees it). */
+    private static String newId() {
+        byte[] bytes = new byte[6];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+}

@@ -1,0 +1,5 @@
+package duplex.chat;
+
+/** A member of a room as others see it: the server-given {@code id} is the identity, names may repeat. */
+public record Member(String id, String name) {
+}

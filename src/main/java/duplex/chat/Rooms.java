@@ -1,0 +1,109 @@
+package duplex.chat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+
+/**
+ * All chat rooms of the application. A room comes into being with its first member.
+ *
+ * <p>An empty room is kept, with its history and its seq, for the linger time
+ * ({@code duplex.chat.room-linger}, default 10 minutes), so that someone whose connection
+ * dropped while alone in the room comes back to the same seq and recovers with {@code since}.
+ * After that the room and its history are dropped: memory stays bounded by the rooms in use,
+ * not by every name ever tried. The number of rooms is capped ({@code duplex.chat.max-rooms});
+ * past it, a new room is refused (close 1013) while existing rooms keep working.
+ */
+public final class Rooms implements AutoCloseable {
+
+    public record Limits(int historyLimit, Duration linger, int maxRooms) {
+    }
+
+    private final Limits limits;
+    private final Clock clock;
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> sweeper;
+    private final LongConsumer fanOut;
+
+    public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler) {
+        this(limits, clock, scheduler, nanos -> { });
+    }
+
+    /** With {@code fanOut}: told how long each broadcast took to queue to every member, in nanoseconds. */
+    public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler, LongConsumer fanOut) {
+        this.limits = limits;
+        this.clock = clock;
+        this.fanOut = fanOut;
+        long every = sweepInterval(limits.linger()).toMillis();
+        this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    static Duration sweepInterval(Duration linger) {
+        Duration quarter = linger.dividedBy(4);
+        return quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : quarter.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : quarter;
+    }
+
+    /**
+     * Puts the participant into the named room (created if needed), its welcome first. Empty when
+     * the room does not exist and there are already {@code maxRooms}, or when the participant's
+     * outbox did not take the welcome.
+     */
+    public Optional<Room> join(String name, Participant participant, OptionalLong since) {
+        while (true) {
+            Room room = rooms.get(name);
+            if (room == null) {
+                if (rooms.size() >= limits.maxRooms()) {
+                    return Optional.empty();
+                }
+                room = rooms.computeIfAbsent(name, n -> new Room(n, limits.historyLimit(), clock, fanOut));
+            }
+            if (room.join(participant, since)) {
+                return Optional.of(room);
+            }
+            if (!room.isRetired()) {
+                return Optional.empty(); // not retired: the welcome was refused (the connection is closing)
+            }
+            rooms.remove(name, room); // retired under our feet: help the sweeper, then try again
+        }
+    }
+
+    public void leave(Room room, Participant participant) {
+        room.leave(participant);
+        if (limits.linger().isZero() && room.retireIfIdle(System.nanoTime(), 0)) {
+            rooms.remove(room.name(), room);
+        }
+    }
+
+    /** Rooms that exist, lingering empty ones included (what {@code duplex.chat.max-rooms} caps). */
+    public int count() {
+        return rooms.size();
+    }
+
+    /** Rooms with at least one member. */
+    public int occupied() {
+        return (int) rooms.values().stream().filter(room -> room.size() > 0).count();
+    }
+
+    public Optional<Room> find(String name) {
+        return Optional.ofNullable(rooms.get(name));
+    }
+
+    void sweep() {
+        long now = System.nanoTime();
+        long linger = limits.linger().toNanos();
+        rooms.values().removeIf(room -> room.retireIfIdle(now, linger));
+    }
+
+    @Override
+    public void close() {
+        sweeper.cancel(false);
+    }
+}

@@ -1,0 +1,96 @@
+package duplex.chat;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonBuilderFactory;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.websocket.Encoder;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+
+/**
+ * {@link ServerMessage} to JSON text. The room calls {@link #toJson} once per broadcast and hands
+ * the same text to every member's outbox; the container may use the encoder too
+ * ({@code sendObject}), with the same result.
+ */
+public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
+
+    /** Looked up once: {@code Json.createObjectBuilder()} searches for the provider on every call. */
+    private static final JsonBuilderFactory JSON = Json.createBuilderFactory(Map.of());
+
+    /** Always three fraction digits, as in {@code 2026-11-21T22:40:30.120Z} ({@link Instant#toString} drops zeros). */
+    private static final DateTimeFormatter TIMESTAMP =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    @Override
+    public String encode(ServerMessage message) {
+        return toJson(message);
+    }
+
+    public static String toJson(ServerMessage message) {
+        return object(message).toString();
+    }
+
+    static JsonObject object(ServerMessage message) {
+        // Java 17 has no pattern switch yet; the sealed interface keeps this list complete.
+        if (message instanceof ServerMessage.Message m) {
+            return message(m);
+        }
+        if (message instanceof ServerMessage.Welcome w) {
+            return welcome(w);
+        }
+        if (message instanceof ServerMessage.Joined j) {
+            return typed("joined").add("member", member(j.member())).build();
+        }
+        if (message instanceof ServerMessage.Left l) {
+            return typed("left").add("member", member(l.member())).build();
+        }
+        if (message instanceof ServerMessage.Renamed r) {
+            return typed("renamed").add("member", member(r.member())).add("previous", r.previous()).build();
+        }
+        ServerMessage.Error e = (ServerMessage.Error) message;
+        return typed("error").add("code", e.error().code().wire()).add("message", e.error().message()).build();
+    }
+
+    public static String timestamp(Instant instant) {
+        return TIMESTAMP.format(instant);
+    }
+
+    private static JsonObject welcome(ServerMessage.Welcome welcome) {
+        JsonArrayBuilder members = JSON.createArrayBuilder();
+        welcome.members().forEach(m -> members.add(member(m)));
+        JsonArrayBuilder history = JSON.createArrayBuilder();
+        welcome.history().forEach(m -> history.add(message(m)));
+        JsonObjectBuilder json = typed("welcome")
+                .add("room", welcome.room())
+                .add("you", member(welcome.you()))
+                .add("members", members)
+                .add("history", history);
+        if (welcome.recovered() != null) {
+            json.add("recovered", welcome.recovered());
+        }
+        return json.build();
+    }
+
+    private static JsonObject message(ServerMessage.Message message) {
+        return typed("message")
+                .add("room", message.room())
+                .add("seq", message.seq())
+                .add("from", member(message.from()))
+                .add("text", message.text())
+                .add("ts", timestamp(message.ts()))
+                .build();
+    }
+
+    private static JsonObject member(Member member) {
+        return JSON.createObjectBuilder().add("id", member.id()).add("name", member.name()).build();
+    }
+
+    private static JsonObjectBuilder typed(String type) {
+        return JSON.createObjectBuilder().add("type", type);
+    }
+}

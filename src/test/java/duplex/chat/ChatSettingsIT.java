@@ -1,0 +1,159 @@
+package duplex.chat;
+
+import duplex.testing.DuplexServer;
+import duplex.testing.SilentPeer;
+import duplex.testing.WsClient;
+import jakarta.json.JsonObject;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Chat behaviour that depends on knobs: always on an embedded server with its own settings. */
+class ChatSettingsIT {
+
+    @Test
+    void historyFollowsItsKnobAndAGapIsReportedAsNotRecovered() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.history", "5"));
+             ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
+            for (int i = 1; i <= 8; i++) {
+                alice.say("m" + i);
+            }
+            alice.messages(8);
+            try (ChatClient bob = ChatClient.join(server, "lobby", "Bob")) {
+                assertEquals(List.of(4L, 5L, 6L, 7L, 8L), seqs(bob.welcome));
+            }
+            // Bob had seen up to 1; 2 and 3 are gone from the history: recovered is false.
+            try (ChatClient bob = ChatClient.joinWith(server, "lobby", "name=Bob&since=1")) {
+                assertFalse(bob.welcome.getBoolean("recovered"));
+                assertEquals(List.of(4L, 5L, 6L, 7L, 8L), seqs(bob.welcome));
+            }
+            try (ChatClient bob = ChatClient.joinWith(server, "lobby", "name=Bob&since=3")) {
+                assertTrue(bob.welcome.getBoolean("recovered"));
+                assertEquals(List.of(4L, 5L, 6L, 7L, 8L), seqs(bob.welcome));
+            }
+        }
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.history", "0"));
+             ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
+            alice.say("not kept");
+            alice.messages(1);
+            try (ChatClient bob = ChatClient.joinWith(server, "lobby", "name=Bob&since=0")) {
+                assertFalse(bob.welcome.getBoolean("recovered"));
+                assertEquals(List.of(), seqs(bob.welcome));
+            }
+        }
+    }
+
+    @Test
+    void theFrameLimitFollowsItsKnob() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-frame-chars", "4096"));
+             ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
+            String prefix = "{\"type\":\"say\",\"text\":\"fits\",\"pad\":\"";
+            String atLimit = prefix + "p".repeat(4096 - prefix.length() - 2) + "\"}";
+            assertEquals(4096, atLimit.length());
+            alice.sendRaw(atLimit);
+            assertEquals("fits", alice.nextOfType("message").getString("text"));
+            alice.sendRaw(atLimit.replace("\"pad\":\"", "\"pad\":\"p"));
+            assertEquals(1009, alice.ws.awaitClose().code());
+        }
+    }
+
+    @Test
+    void theRateLimitFollowsItsKnobs() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of(
+                "duplex.rate-limit.per-second", "0.05", "duplex.rate-limit.burst", "2", "duplex.rate-limit.strikes", "3"));
+             ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
+            for (int i = 0; i < 6; i++) {
+                alice.say("m" + i);
+            }
+            assertEquals("message", alice.next().getString("type"));
+            assertEquals("message", alice.next().getString("type"));
+            for (int i = 0; i < 3; i++) {
+                assertEquals("rate_limited", alice.next().getString("code"));
+            }
+            WsClient.Closed closed = alice.ws.awaitClose();
+            assertEquals(1008, closed.code(), "the fourth refusal in a row closes: " + closed);
+            assertEquals("rate limit exceeded", closed.reason());
+        }
+    }
+
+    @Test
+    void withoutLingerAnEmptyRoomIsDroppedWithItsHistory() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.room-linger", "0"))) {
+            try (ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
+                alice.say("one");
+                alice.say("two");
+                alice.messages(2);
+                assertEquals(1, server.duplex().rooms().count());
+            }
+            Awaitility.await().atMost(WsClient.TIMEOUT).until(() -> server.duplex().rooms().count() == 0);
+            try (ChatClient bob = ChatClient.joinWith(server, "lobby", "name=Bob&since=2")) {
+                assertFalse(bob.welcome.getBoolean("recovered"), "the seq Bob knew belongs to the dropped room");
+                assertEquals(List.of(), seqs(bob.welcome));
+                bob.say("fresh");
+                assertEquals(1, bob.nextOfType("message").getJsonNumber("seq").longValue(), "a new room counts from 1");
+            }
+        }
+    }
+
+    @Test
+    void anEmptyRoomLingersThenIsSweptAway() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.room-linger", "1500ms"))) {
+            try (ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
+                alice.say("kept");
+                alice.messages(1);
+            }
+            // Back within the linger: the same room, the same seq, nothing lost.
+            try (ChatClient alice = ChatClient.joinWith(server, "lobby", "name=Alice&since=0")) {
+                assertTrue(alice.welcome.getBoolean("recovered"));
+                assertEquals(List.of(1L), seqs(alice.welcome));
+            }
+            Awaitility.await().atMost(WsClient.TIMEOUT).until(() -> server.duplex().rooms().count() == 0);
+        }
+    }
+
+    @Test
+    void pastTheRoomCapANewRoomIsRefusedWith1013() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-rooms", "1"));
+             ChatClient alice = ChatClient.join(server, "one", "Alice")) {
+            try (ChatClient bob = ChatClient.connect(server, "two", "name=Bob")) {
+                WsClient.Closed closed = bob.ws.awaitClose();
+                assertEquals(1013, closed.code());
+                assertEquals("too many rooms", closed.reason());
+            }
+            try (ChatClient carol = ChatClient.join(server, "one", "Carol")) {
+                assertEquals(2, carol.welcome.getJsonArray("members").size());
+            }
+        }
+    }
+
+    @Test
+    void aPeerThatStopsAnsweringPingsIsFreedAndAnnouncedAsLeft() throws Exception {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.ping-interval", "300ms"));
+             ChatClient alice = ChatClient.join(server, "lobby", "Alice");
+             SilentPeer silent = SilentPeer.connect(server.ws("chat/lobby?name=Silent"))) {
+            JsonObject joined = alice.nextOfType("joined");
+            assertEquals("Silent", joined.getJsonObject("member").getString("name"));
+            long started = System.nanoTime();
+            JsonObject left = alice.next(Duration.ofSeconds(20));
+            assertEquals("left", left.getString("type"));
+            assertEquals(joined.getJsonObject("member"), left.getJsonObject("member"));
+            System.out.printf("chat: a peer silent to pings (interval 300 ms) announced left after %d ms%n",
+                    Duration.ofNanos(System.nanoTime() - started).toMillis());
+            assertFalse(alice.ws.isClosed(), "Alice answers pings and stays");
+            alice.say("still here");
+            assertEquals("still here", alice.nextOfType("message").getString("text"));
+        }
+    }
+
+    private static List<Long> seqs(JsonObject welcome) {
+        return welcome.getJsonArray("history").getValuesAs(JsonObject.class).stream()
+                .map(m -> m.getJsonNumber("seq").longValue()).toList();
+    }
+}

@@ -1,0 +1,81 @@
+package duplex.chat;
+
+import duplex.protocol.ErrorCode;
+import duplex.protocol.ErrorMessage;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ServerMessageEncoderTest {
+
+    private static final Member ALICE = new Member("a1", "Alice");
+    private static final Member BOB = new Member("b2", "Bob \"the <b>\"");
+
+    private static JsonObject encode(ServerMessage message) {
+        String text = new ServerMessageEncoder().encode(message);
+        return Json.createReader(new StringReader(text)).readObject();
+    }
+
+    @Test
+    void messageCarriesRoomSeqFromTextAndMillisecondTime() {
+        ServerMessage.Message message = new ServerMessage.Message("lobby", 42, ALICE, "hello", Instant.parse("2026-11-21T22:40:30.123Z"));
+        assertEquals(Json.createReader(new StringReader(
+                "{\"type\":\"message\",\"room\":\"lobby\",\"seq\":42,\"from\":{\"id\":\"a1\",\"name\":\"Alice\"},"
+                        + "\"text\":\"hello\",\"ts\":\"2026-11-21T22:40:30.123Z\"}")).readObject(), encode(message));
+    }
+
+    @Test
+    void timestampsAlwaysHaveThreeFractionDigits() {
+        assertEquals("2026-11-21T22:40:30.000Z", ServerMessageEncoder.timestamp(Instant.parse("2026-11-21T22:40:30Z")));
+        assertEquals("2026-11-21T22:40:30.120Z", ServerMessageEncoder.timestamp(Instant.parse("2026-11-21T22:40:30.12Z")));
+        assertEquals("2026-11-21T22:40:30.999Z", ServerMessageEncoder.timestamp(Instant.parse("2026-11-21T22:40:30.999999Z")));
+    }
+
+    @Test
+    void welcomeListsYouMembersAndHistoryAndRecoveredOnlyWhenAsked() {
+        ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one", Instant.EPOCH);
+        JsonObject plain = encode(new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), List.of(first), null));
+        assertEquals("welcome", plain.getString("type"));
+        assertEquals("lobby", plain.getString("room"));
+        assertEquals("b2", plain.getJsonObject("you").getString("id"));
+        assertEquals(BOB.name(), plain.getJsonObject("you").getString("name"));
+        assertEquals(2, plain.getJsonArray("members").size());
+        assertEquals("message", plain.getJsonArray("history").getJsonObject(0).getString("type"));
+        assertFalse(plain.containsKey("recovered"));
+        JsonObject recovered = encode(new ServerMessage.Welcome("lobby", BOB, List.of(BOB), List.of(), true));
+        assertTrue(recovered.getBoolean("recovered"));
+        assertEquals(0, recovered.getJsonArray("history").size());
+    }
+
+    @Test
+    void presenceAndErrors() {
+        assertEquals("{\"type\":\"joined\",\"member\":{\"id\":\"a1\",\"name\":\"Alice\"}}",
+                new ServerMessageEncoder().encode(new ServerMessage.Joined(ALICE)));
+        assertEquals("{\"type\":\"left\",\"member\":{\"id\":\"a1\",\"name\":\"Alice\"}}",
+                new ServerMessageEncoder().encode(new ServerMessage.Left(ALICE)));
+        JsonObject renamed = encode(new ServerMessage.Renamed(new Member("a1", "Al"), "Alice"));
+        assertEquals("renamed", renamed.getString("type"));
+        assertEquals("Al", renamed.getJsonObject("member").getString("name"));
+        assertEquals("Alice", renamed.getString("previous"));
+        assertEquals("{\"type\":\"error\",\"code\":\"rate_limited\",\"message\":\"slow down\"}",
+                new ServerMessageEncoder().encode(new ServerMessage.Error(new ErrorMessage(ErrorCode.RATE_LIMITED, "slow down"))));
+    }
+
+    @Test
+    void userTextIsEscapedNotInterpreted() {
+        String hostile = "\"}],\"type\":\"joined\" </script><img src=x onerror=alert(1)> \\ \n 發送數據 🚀";
+        ServerMessage.Message message = new ServerMessage.Message("lobby", 1, BOB, hostile, Instant.EPOCH);
+        JsonObject json = encode(message);
+        assertEquals(hostile, json.getString("text"));
+        assertEquals("message", json.getString("type"));
+        assertEquals(BOB.name(), json.getJsonObject("from").getString("name"));
+    }
+}
