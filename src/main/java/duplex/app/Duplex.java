@@ -12,6 +12,9 @@ import duplex.ops.Health;
 import duplex.ops.Metrics;
 import duplex.ops.StatsEndpoint;
 import duplex.ops.StatsPublisher;
+import duplex.quotes.QuoteHub;
+import duplex.quotes.QuotesEndpoint;
+import duplex.quotes.SimulatedFeed;
 import jakarta.websocket.CloseReason;
 
 import java.time.Clock;
@@ -38,9 +41,9 @@ public final class Duplex implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Duplex.class.getName());
 
     /** Every endpoint class of the application; the embedded test server deploys exactly these. */
-    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, ChatEndpoint.class, StatsEndpoint.class);
+    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, ChatEndpoint.class, StatsEndpoint.class, QuotesEndpoint.class);
     /** The endpoint names their metrics are reported under (the {@code endpoint} label). */
-    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, ChatEndpoint.NAME, StatsPublisher.ENDPOINT);
+    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, ChatEndpoint.NAME, StatsPublisher.ENDPOINT, QuotesEndpoint.NAME);
 
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -51,6 +54,7 @@ public final class Duplex implements AutoCloseable {
     private final Health health;
     private final StatsPublisher stats;
     private final Rooms rooms;
+    private final QuoteHub quotes;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
     private volatile boolean serving = true;
 
@@ -73,10 +77,14 @@ public final class Duplex implements AutoCloseable {
         metrics.rooms(rooms::occupied);
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, bus::status, settings.healthBusGrace());
         this.stats = new StatsPublisher(metrics, health, scheduler, settings.statsInterval());
+        // The feed's thread exists only while someone is subscribed; close() stops it for good.
+        this.quotes = new QuoteHub(new SimulatedFeed(settings.quotesTicksPerSecond(), settings.quotesSeed(),
+                Clock.systemUTC(), named(QuoteHub.FEED_THREAD)));
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
                 ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),
-                StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)));
+                StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)),
+                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes));
     }
 
     public Settings settings() {
@@ -121,6 +129,10 @@ public final class Duplex implements AutoCloseable {
                 settings.clusterHeartbeat(), settings.clusterNodeTimeout()));
     }
 
+    public QuoteHub quotes() {
+        return quotes;
+    }
+
     /** A new instance of an endpoint class, wired to the shared parts: one per connection. */
     <T> T newEndpoint(Class<T> type) {
         Supplier<Object> factory = endpointFactories.get(type);
@@ -138,6 +150,7 @@ public final class Duplex implements AutoCloseable {
     public void close() {
         serving = false;
         stats.close();
+        quotes.close(); // no more ticks into outboxes that are about to close
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();
