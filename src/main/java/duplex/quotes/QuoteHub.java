@@ -122,11 +122,11 @@ public final class QuoteHub implements AutoCloseable {
                     snapshot.add(latest.get(symbol));
                 }
             }
-            subscriber.outbox.send(Frame.text(QuotesEncoder.toJson(new QuotesEvent.Snapshot(snapshot))));
             if (subscriptions > 0 && !feed.isRunning()) {
-                feed.start(this::publish);
+                feed.start(this::publish); // its ticks wait for the lock, so they follow the snapshot
                 LOG.log(System.Logger.Level.INFO, "quote feed started: {0} symbols", feed.symbols().size());
             }
+            subscriber.outbox.send(Frame.text(QuotesEncoder.toJson(new QuotesEvent.Snapshot(snapshot))));
         } finally {
             lock.unlock();
         }
