@@ -34,9 +34,11 @@ class QuotesFeedIT {
     }
 
     private static QuoteHub.SubscriberStats stats(DuplexServer server, int symbols) {
-        return server.duplex().quotes().subscribers().stream().filter(s -> s.symbols() == symbols).findFirst().orElseThrow();
+        return server.duplex().quotes().subscribers().stream().filter(s -> s.symbols() == symbols).findFirst()
+                .orElseThrow(() -> new AssertionError("the stalled client is gone (closed by the heartbeat after two ping intervals?)"));
     }
 
+    /** A client that stops reading at 1000 ticks per second per symbol (the rate: -Dquotes.conflation.rate). */
     @Test
     void aStalledClientCostsOneUpdatePerSymbolAndCatchesUpOnCurrentPrices() {
         int rate = Integer.getInteger("quotes.conflation.rate", 1000);
@@ -58,7 +60,9 @@ class QuotesFeedIT {
             int maxPendingMessages = 0;
             long maxPendingBytes = 0;
             long deadline = System.nanoTime() + WAIT.toNanos();
-            long conflatedTarget = 5L * rate;
+            // Measuring by hand: -Dquotes.conflation.rate=100 -Dquotes.conflation.target=40000 keeps it stalled longer
+            // (not past two ping intervals, 60 s: the heartbeat then closes it as dead).
+            long conflatedTarget = Long.getLong("quotes.conflation.target", 5L * rate);
             QuoteHub.SubscriberStats now = stats(server, symbols);
             while (now.conflated() < conflatedTarget) {
                 assertTrue(System.nanoTime() < deadline, "no conflation within " + WAIT + ": " + now);
