@@ -43,49 +43,47 @@ public final class QuotesDecoder implements Decoder.Text<QuotesRequest> {
         }
         JsonObject object = ((JsonText.Valid) parsed).object();
         String type = object.getString("type");
-        return switch (type) {
-            case "subscribe", "unsubscribe" -> {
-                Object symbols = symbols(object);
-                if (symbols instanceof ErrorMessage error) {
-                    yield new QuotesRequest.Malformed(error);
-                }
-                @SuppressWarnings("unchecked")
-                List<String> list = (List<String>) symbols;
-                yield type.equals("subscribe") ? new QuotesRequest.Subscribe(list) : new QuotesRequest.Unsubscribe(list);
-            }
-            default -> new QuotesRequest.Malformed(new ErrorMessage(ErrorCode.UNKNOWN_TYPE,
+        if (!type.equals("subscribe") && !type.equals("unsubscribe")) {
+            return new QuotesRequest.Malformed(new ErrorMessage(ErrorCode.UNKNOWN_TYPE,
                     "unknown type \"" + shorten(type) + "\"; expected subscribe or unsubscribe"));
-        };
+        }
+        Symbols symbols = symbols(object);
+        if (symbols.error() != null) {
+            return new QuotesRequest.Malformed(symbols.error());
+        }
+        return type.equals("subscribe") ? new QuotesRequest.Subscribe(symbols.list()) : new QuotesRequest.Unsubscribe(symbols.list());
     }
 
-    /** The distinct symbols, in order, or the error that describes what is wrong with them. */
-    private static Object symbols(JsonObject object) {
+    /** The distinct symbols of a request, in order; or what is wrong with them. */
+    private record Symbols(List<String> list, ErrorMessage error) {
+        static Symbols invalid(String message) {
+            return new Symbols(null, new ErrorMessage(ErrorCode.INVALID, message));
+        }
+    }
+
+    private static Symbols symbols(JsonObject object) {
         JsonValue value = object.get("symbols");
         if (!(value instanceof JsonArray array)) {
-            return invalid("\"symbols\" must be an array of symbol strings, for example [\"ACME\"] or [\"*\"]");
+            return Symbols.invalid("\"symbols\" must be an array of symbol strings, for example [\"ACME\"] or [\"*\"]");
         }
         if (array.isEmpty()) {
-            return invalid("\"symbols\" must not be empty");
+            return Symbols.invalid("\"symbols\" must not be empty");
         }
         if (array.size() > MAX_SYMBOLS) {
-            return invalid("at most " + MAX_SYMBOLS + " symbols per request");
+            return Symbols.invalid("at most " + MAX_SYMBOLS + " symbols per request");
         }
         Set<String> symbols = new LinkedHashSet<>();
         for (JsonValue element : array) {
             if (!(element instanceof JsonString string)) {
-                return invalid("\"symbols\" must contain only strings");
+                return Symbols.invalid("\"symbols\" must contain only strings");
             }
             String symbol = string.getString();
             if (symbol.isEmpty() || symbol.length() > MAX_SYMBOL_LENGTH) {
-                return invalid("a symbol has 1 to " + MAX_SYMBOL_LENGTH + " characters");
+                return Symbols.invalid("a symbol has 1 to " + MAX_SYMBOL_LENGTH + " characters");
             }
             symbols.add(symbol);
         }
-        return new ArrayList<>(symbols);
-    }
-
-    private static ErrorMessage invalid(String message) {
-        return new ErrorMessage(ErrorCode.INVALID, message);
+        return new Symbols(new ArrayList<>(symbols), null);
     }
 
     private static String shorten(String text) {
