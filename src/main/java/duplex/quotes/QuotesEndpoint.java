@@ -13,6 +13,8 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
+import java.nio.ByteBuffer;
+
 /**
  * {@code /quotes}: prices the server pushes unasked. On open the client gets the list of
  * symbols; it subscribes and unsubscribes by symbol ({@code *}: all), gets a snapshot of what it
@@ -56,6 +58,16 @@ public final class QuotesEndpoint {
         } else {
             outbox.send(Frame.text(((QuotesRequest.Malformed) request).error().toJson()));
         }
+    }
+
+    /**
+     * The protocol is JSON text only. Without this handler Tomcat would close with 1003 and Tyrus
+     * would silently drop the message; this makes every server answer the same way.
+     */
+    @OnMessage(maxMessageSize = MAX_MESSAGE_BYTES)
+    public void binary(ByteBuffer data) {
+        outbox.received(data.remaining());
+        outbox.close(new CloseReason(CloseReason.CloseCodes.CANNOT_ACCEPT, "/quotes accepts only JSON text"));
     }
 
     @OnMessage

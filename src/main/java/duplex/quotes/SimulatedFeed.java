@@ -47,6 +47,8 @@ public final class SimulatedFeed implements Feed {
 
     /** Guarded by {@code this}. */
     private ScheduledExecutorService ticker;
+    /** Only touched by the ticking thread. */
+    private long listenerFailures;
 
     public SimulatedFeed(int ticksPerSecond, long seed, Clock clock, ThreadFactory threads) {
         if (ticksPerSecond < 1) {
@@ -92,8 +94,9 @@ public final class SimulatedFeed implements Feed {
             try {
                 listener.accept(tick());
             } catch (RuntimeException e) {
-                // A listener failure must not cancel the schedule (an exception would, silently).
-                LOG.log(System.Logger.Level.WARNING, "quote listener failed", e);
+                // A listener failure must not cancel the schedule (an exception would, silently);
+                // the first one is logged in full, repeats (up to 1000 a second) only at DEBUG.
+                LOG.log(listenerFailures++ == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, "quote listener failed", e);
             }
         }, period, period, TimeUnit.NANOSECONDS);
         ticker = executor;

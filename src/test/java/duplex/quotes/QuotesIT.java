@@ -173,6 +173,15 @@ class QuotesIT {
     }
 
     @Test
+    void aBinaryMessageClosesWith1003() {
+        try (QuotesClient client = QuotesClient.connect(server)) {
+            client.ws.send(new byte[] {1, 2, 3});
+            WsClient.Closed closed = client.ws.awaitClose();
+            assertEquals(1003, closed.code(), closed.toString());
+        }
+    }
+
+    @Test
     void everyClientSeesTheSamePrices() {
         try (QuotesClient a = QuotesClient.connect(server); QuotesClient b = QuotesClient.connect(server)) {
             a.subscribe("HOOLI");
