@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,6 +58,8 @@ public final class Duplex implements AutoCloseable {
     private final Rooms rooms;
     private final QuoteHub quotes;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
+    /** Threads started by {@link #named} that may still be alive; see there. */
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private volatile boolean serving = true;
 
     public Duplex(Settings settings) {
@@ -166,16 +170,40 @@ public final class Duplex implements AutoCloseable {
             closer.shutdownNow();
             Thread.currentThread().interrupt();
         } finally {
+            joinThreads(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
             metrics.close();
         }
     }
 
-    static ThreadFactory named(String prefix) {
+    /**
+     * A factory of named daemon threads that {@link #close} waits for. Executors report
+     * termination when their last worker has left its loop, a moment before the thread itself
+     * ends; Tomcat checks for live threads right after undeploy and would report that moment as
+     * a leak, so close() also joins every thread started here.
+     */
+    private ThreadFactory named(String prefix) {
         AtomicInteger counter = new AtomicInteger();
         return runnable -> {
+            threads.removeIf(t -> !t.isAlive()); // pools replace idle threads: keep only live ones
             Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
             thread.setDaemon(true);
+            threads.add(thread);
             return thread;
         };
+    }
+
+    /** Waits, until the deadline, for every thread this object started to end; names any that did not. */
+    private void joinThreads(long deadlineNanos) {
+        for (Thread thread : threads) {
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (thread.isAlive()) {
+                LOG.log(System.Logger.Level.WARNING, "thread {0} did not end on close", thread.getName());
+            }
+        }
     }
 }
