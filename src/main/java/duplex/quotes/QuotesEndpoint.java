@@ -32,6 +32,10 @@ public final class QuotesEndpoint {
     private final Connections connections;
     private final QuoteHub hub;
     private final QuotesDecoder decoder = new QuotesDecoder();
+    private final StringBuilder text = new StringBuilder();
+    private int textBytes;
+    /** Set once the connection is being closed for its input: the rest of that input is ignored. */
+    private boolean discarding;
     private Outbox outbox;
     private QuoteHub.Subscriber subscriber;
 
@@ -46,11 +50,31 @@ public final class QuotesEndpoint {
         subscriber = hub.join(outbox);
     }
 
-    @OnMessage(maxMessageSize = MAX_MESSAGE_BYTES)
-    public void message(String text) {
-        outbox.received(Frame.utf8Length(text));
-        // Decoded here rather than by the container, so that the message's size is counted above.
-        QuotesRequest request = decoder.decode(text);
+    /**
+     * Requests arrive in parts and are assembled here against our own limit, as in /echo: a
+     * container that enforces its own limit closes at once, with the rest of the request still
+     * unread, and the peer then often sees a reset (1006) instead of the 1009. Here the rest is
+     * read and dropped while the close goes out.
+     */
+    @OnMessage
+    public void message(String part, boolean last) {
+        if (discarding) {
+            return;
+        }
+        textBytes += Frame.utf8Length(part);
+        if (textBytes > MAX_MESSAGE_BYTES) {
+            discard(new CloseReason(CloseReason.CloseCodes.TOO_BIG, "a /quotes request is at most " + MAX_MESSAGE_BYTES + " bytes"));
+            return;
+        }
+        if (!last) {
+            text.append(part);
+            return;
+        }
+        String whole = text.length() == 0 ? part : text.append(part).toString();
+        outbox.received(textBytes);
+        text.setLength(0);
+        textBytes = 0;
+        QuotesRequest request = decoder.decode(whole);
         if (request instanceof QuotesRequest.Subscribe subscribe) {
             hub.subscribe(subscriber, subscribe.symbols());
         } else if (request instanceof QuotesRequest.Unsubscribe unsubscribe) {
@@ -64,10 +88,17 @@ public final class QuotesEndpoint {
      * The protocol is JSON text only. Without this handler Tomcat would close with 1003 and Tyrus
      * would silently drop the message; this makes every server answer the same way.
      */
-    @OnMessage(maxMessageSize = MAX_MESSAGE_BYTES)
-    public void binary(ByteBuffer data) {
-        outbox.received(data.remaining());
-        outbox.close(new CloseReason(CloseReason.CloseCodes.CANNOT_ACCEPT, "/quotes accepts only JSON text"));
+    @OnMessage
+    public void binary(ByteBuffer part, boolean last) {
+        if (!discarding) {
+            discard(new CloseReason(CloseReason.CloseCodes.CANNOT_ACCEPT, "/quotes accepts only JSON text"));
+        }
+    }
+
+    private void discard(CloseReason reason) {
+        discarding = true;
+        text.setLength(0);
+        outbox.close(reason);
     }
 
     @OnMessage
