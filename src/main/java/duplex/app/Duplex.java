@@ -88,7 +88,7 @@ public final class Duplex implements AutoCloseable {
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
                 ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),
                 StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)),
-                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes));
+                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit()));
     }
 
     public Settings settings() {

@@ -4,6 +4,9 @@ import duplex.app.DuplexConfigurator;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
+import duplex.guard.RateLimiter;
+import duplex.protocol.ErrorCode;
+import duplex.protocol.ErrorMessage;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
@@ -32,6 +35,7 @@ public final class QuotesEndpoint {
     private final Connections connections;
     private final QuoteHub hub;
     private final QuotesDecoder decoder = new QuotesDecoder();
+    private final RateLimiter limiter;
     private final StringBuilder text = new StringBuilder();
     private int textBytes;
     /** Set once the connection is being closed for its input: the rest of that input is ignored. */
@@ -39,9 +43,10 @@ public final class QuotesEndpoint {
     private Outbox outbox;
     private QuoteHub.Subscriber subscriber;
 
-    public QuotesEndpoint(Connections connections, QuoteHub hub) {
+    public QuotesEndpoint(Connections connections, QuoteHub hub, RateLimiter.Policy rateLimit) {
         this.connections = connections;
         this.hub = hub;
+        this.limiter = new RateLimiter(rateLimit);
     }
 
     @OnOpen
@@ -74,6 +79,23 @@ public final class QuotesEndpoint {
         outbox.received(textBytes);
         text.setLength(0);
         textBytes = 0;
+        // Every request counts, bad ones included: each costs a parse and, for a subscribe, a snapshot.
+        switch (limiter.acquire()) {
+            case LIMITED -> {
+                RateLimiter.Policy policy = limiter.policy();
+                outbox.send(Frame.text(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages; at most "
+                        + policy.perSecond() + " per second, " + policy.burst() + " at once").toJson()));
+                return;
+            }
+            case FLOODING -> {
+                LOG.log(System.Logger.Level.INFO, "quotes session {0}: kept sending after rate_limited; closing", outbox.id());
+                discard(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "rate limit exceeded"));
+                return;
+            }
+            case ALLOWED -> {
+                // handled below
+            }
+        }
         QuotesRequest request = decoder.decode(whole);
         if (request instanceof QuotesRequest.Subscribe subscribe) {
             hub.subscribe(subscriber, subscribe.symbols());

@@ -149,6 +149,37 @@ class QuotesFeedIT {
     }
 
     @Test
+    void requestsPastTheRateLimitAreRefusedAndAClientThatKeepsOnIsClosed() {
+        // A bucket of 2 that practically never refills, and 3 strikes: the outcome does not
+        // depend on how fast this machine sends.
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.rate-limit.per-second", "0.01",
+                "duplex.rate-limit.burst", "2", "duplex.rate-limit.strikes", "3"));
+             QuotesClient client = QuotesClient.connect(server)) {
+            client.subscribe("ACME");
+            client.next("snapshot");
+            client.send("not json"); // bad requests count too
+            assertEquals("bad_json", client.next("error").getString("code"));
+            for (int strike = 1; strike <= 3; strike++) {
+                client.subscribe("GLOBEX");
+                JsonObject error = client.next("error");
+                assertEquals("rate_limited", error.getString("code"), error.toString());
+            }
+            assertFalse(client.ws.isClosed(), "three strikes are tolerated");
+            // Strikes are forgiven at one per second, so on a slow machine it may take a few more.
+            for (int more = 0; more < 50 && !client.ws.isClosed(); more++) {
+                client.subscribe("GLOBEX");
+                WsClient.Event event = client.ws.next();
+                if (event instanceof WsClient.Text text && !text.text().contains("\"type\":\"quote\"")) {
+                    assertEquals("rate_limited", QuotesClient.parse(text.text()).getString("code"), text.text());
+                }
+            }
+            WsClient.Closed closed = client.ws.awaitClose();
+            assertEquals(1008, closed.code(), closed.toString());
+            assertEquals("rate limit exceeded", closed.reason());
+        }
+    }
+
+    @Test
     void subscribersAfterShutdownGetNothingAndStartNoThread() {
         DuplexServer server = DuplexServer.embedded(Map.of());
         QuoteHub hub = server.duplex().quotes();
