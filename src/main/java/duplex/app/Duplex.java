@@ -12,6 +12,9 @@ import duplex.ops.Health;
 import duplex.ops.Metrics;
 import duplex.ops.StatsEndpoint;
 import duplex.ops.StatsPublisher;
+import duplex.quotes.QuoteHub;
+import duplex.quotes.QuotesEndpoint;
+import duplex.quotes.SimulatedFeed;
 import jakarta.websocket.CloseReason;
 
 import java.time.Clock;
@@ -19,6 +22,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,9 +43,9 @@ public final class Duplex implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Duplex.class.getName());
 
     /** Every endpoint class of the application; the embedded test server deploys exactly these. */
-    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, ChatEndpoint.class, StatsEndpoint.class);
+    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, ChatEndpoint.class, StatsEndpoint.class, QuotesEndpoint.class);
     /** The endpoint names their metrics are reported under (the {@code endpoint} label). */
-    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, ChatEndpoint.NAME, StatsPublisher.ENDPOINT);
+    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, ChatEndpoint.NAME, StatsPublisher.ENDPOINT, QuotesEndpoint.NAME);
 
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -51,7 +56,10 @@ public final class Duplex implements AutoCloseable {
     private final Health health;
     private final StatsPublisher stats;
     private final Rooms rooms;
+    private final QuoteHub quotes;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
+    /** Threads started by {@link #named} that may still be alive; see there. */
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private volatile boolean serving = true;
 
     public Duplex(Settings settings) {
@@ -73,10 +81,14 @@ public final class Duplex implements AutoCloseable {
         metrics.rooms(rooms::occupied);
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, bus::status, settings.healthBusGrace());
         this.stats = new StatsPublisher(metrics, health, scheduler, settings.statsInterval());
+        // The feed's thread exists only while someone is subscribed; close() stops it for good.
+        this.quotes = new QuoteHub(new SimulatedFeed(settings.quotesTicksPerSecond(), settings.quotesSeed(),
+                Clock.systemUTC(), named(QuoteHub.FEED_THREAD)));
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
                 ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),
-                StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)));
+                StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)),
+                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit()));
     }
 
     public Settings settings() {
@@ -121,6 +133,10 @@ public final class Duplex implements AutoCloseable {
                 settings.clusterHeartbeat(), settings.clusterNodeTimeout()));
     }
 
+    public QuoteHub quotes() {
+        return quotes;
+    }
+
     /** A new instance of an endpoint class, wired to the shared parts: one per connection. */
     <T> T newEndpoint(Class<T> type) {
         Supplier<Object> factory = endpointFactories.get(type);
@@ -138,6 +154,7 @@ public final class Duplex implements AutoCloseable {
     public void close() {
         serving = false;
         stats.close();
+        quotes.close(); // no more ticks into outboxes that are about to close
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();
@@ -153,16 +170,40 @@ public final class Duplex implements AutoCloseable {
             closer.shutdownNow();
             Thread.currentThread().interrupt();
         } finally {
+            joinThreads(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
             metrics.close();
         }
     }
 
-    static ThreadFactory named(String prefix) {
+    /**
+     * A factory of named daemon threads that {@link #close} waits for. Executors report
+     * termination when their last worker has left its loop, a moment before the thread itself
+     * ends; Tomcat checks for live threads right after undeploy and would report that moment as
+     * a leak, so close() also joins every thread started here.
+     */
+    private ThreadFactory named(String prefix) {
         AtomicInteger counter = new AtomicInteger();
         return runnable -> {
+            threads.removeIf(t -> !t.isAlive()); // pools replace idle threads: keep only live ones
             Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
             thread.setDaemon(true);
+            threads.add(thread);
             return thread;
         };
+    }
+
+    /** Waits, until the deadline, for every thread this object started to end; names any that did not. */
+    private void joinThreads(long deadlineNanos) {
+        for (Thread thread : threads) {
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (thread.isAlive()) {
+                LOG.log(System.Logger.Level.WARNING, "thread {0} did not end on close", thread.getName());
+            }
+        }
     }
 }

@@ -32,6 +32,8 @@ import java.util.Map;
  * @param rateLimitPerSecond client messages per second one session may send, sustained
  * @param rateLimitBurst     client messages one session may send at once after a quiet spell
  * @param rateLimitStrikes   rate_limited answers (one forgiven per second) after which a session is closed with 1008
+ * @param quotesTicksPerSecond how many times a second each symbol of the simulated feed moves
+ * @param quotesSeed         seed of the simulated feed's random walk: the same seed, the same prices
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -53,7 +55,9 @@ public record Settings(
         int chatMaxRooms,
         double rateLimitPerSecond,
         int rateLimitBurst,
-        int rateLimitStrikes) {
+        int rateLimitStrikes,
+        int quotesTicksPerSecond,
+        long quotesSeed) {
 
     public Settings {
         if (!redisUrl.isEmpty() && !redisUrl.matches("(?i)rediss?://.+")) {
@@ -87,7 +91,9 @@ public record Settings(
                 config.integer("duplex.chat.max-rooms", 10_000, 1, 10_000_000),
                 config.decimal("duplex.rate-limit.per-second", 20, 0.01, 1_000_000),
                 config.integer("duplex.rate-limit.burst", 40, 1, 1_000_000),
-                config.integer("duplex.rate-limit.strikes", 40, 1, 1_000_000));
+                config.integer("duplex.rate-limit.strikes", 40, 1, 1_000_000),
+                config.integer("duplex.quotes.ticks-per-second", 10, 1, 1000),
+                config.longValue("duplex.quotes.seed", 42, Long.MIN_VALUE, Long.MAX_VALUE));
     }
 
     /** The per-session limit on client messages, for every endpoint that takes them. */

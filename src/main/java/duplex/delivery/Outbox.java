@@ -9,6 +9,8 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -27,7 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * up grows its own queue until the bound, then is closed with 1008 "slow consumer" and its
  * queue is dropped: memory stays bounded and nobody else waits.
  *
- * <p>Thread-safe: any thread may call {@link #send}, {@link #ping} and {@link #close}.
+ * <p>Some traffic is a stream of states where only the newest matters (a price). For that,
+ * {@link #sendLatest} keeps at most one unsent frame per key: a newer frame replaces the one
+ * still waiting, in its place in the queue. A stalled peer then costs one frame per key, however
+ * fast the states change, and sees the current state once it reads again.
+ *
+ * <p>Thread-safe: any thread may call {@link #send}, {@link #sendLatest}, {@link #ping} and {@link #close}.
  */
 public final class Outbox {
 
@@ -46,7 +53,11 @@ public final class Outbox {
     private final String remoteAddress;
     private final long openedNanos = System.nanoTime();
 
-    private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
+    /** A {@link Frame}, or a {@link Slot} holding the newest frame for its key; in send order. */
+    private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
+    /** The slots still waiting in {@link #queue}, by key; guarded by itself. */
+    private final Map<Object, Slot> slots = new HashMap<>();
+    private final AtomicLong conflated = new AtomicLong();
     private final AtomicInteger queuedMessages = new AtomicInteger();
     private final AtomicLong queuedBytes = new AtomicLong();
     /** Held by whoever has a send (or a ping) on the wire; the only way to touch {@link #remote}. */
@@ -139,6 +150,84 @@ public final class Outbox {
         return true;
     }
 
+    /** What {@link #sendLatest} did with a frame. */
+    public enum Offered {
+        /** Queued in a new slot for its key. */
+        QUEUED,
+        /** Took the place of an older, still unsent frame for the same key, which is dropped. */
+        REPLACED,
+        /** Not accepted: the connection is closing, or this frame pushed it past its bound. */
+        REFUSED
+    }
+
+    /**
+     * Queues a frame of which only the newest per key matters, and returns at once. If a frame
+     * with the same key is still waiting (not yet on the wire), this one replaces it in its place
+     * in the queue and the older one is never sent. Frames queued with {@link #send} are never
+     * replaced, and keep their order relative to the slots.
+     */
+    public Offered sendLatest(Object key, Frame frame) {
+        if (closed.get()) {
+            return Offered.REFUSED;
+        }
+        Slot slot;
+        synchronized (slots) {
+            slot = slots.get(key);
+            if (slot != null) {
+                queuedBytes.addAndGet(frame.bytes() - slot.frame.bytes());
+                slot.frame = frame;
+                conflated.incrementAndGet();
+                return Offered.REPLACED;
+            }
+            slot = new Slot(key, frame);
+            slots.put(key, slot);
+            queuedMessages.incrementAndGet();
+            queuedBytes.addAndGet(frame.bytes());
+            queue.add(slot);
+        }
+        int messages = queuedMessages.get();
+        long bytes = queuedBytes.get();
+        if (messages > maxMessages || bytes > maxBytes) {
+            if (closeOnce(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, SLOW_CONSUMER))) {
+                traffic.slowConsumer();
+                LOG.log(System.Logger.Level.INFO, "{0} session {1} from {2}: slow consumer, {3} messages / {4} bytes pending; closing",
+                        endpoint, id(), remoteAddress, messages, bytes);
+            }
+            return Offered.REFUSED;
+        }
+        pump();
+        return Offered.QUEUED;
+    }
+
+    /**
+     * Drops the unsent frame for a key, if one is waiting (for example when the peer no longer
+     * wants that key). A frame already on the wire is not recalled. Returns whether one was dropped.
+     */
+    public boolean discardLatest(Object key) {
+        synchronized (slots) {
+            Slot slot = slots.remove(key);
+            if (slot == null) {
+                return false;
+            }
+            queuedMessages.decrementAndGet();
+            queuedBytes.addAndGet(-slot.frame.bytes());
+            slot.frame = null; // the queue still holds the slot; pump skips it
+            return true;
+        }
+    }
+
+    /** Keyed frames waiting in their slots (not yet on the wire). */
+    public int pendingLatest() {
+        synchronized (slots) {
+            return slots.size();
+        }
+    }
+
+    /** Frames dropped because a newer one for the same key replaced them before they were sent. */
+    public long conflated() {
+        return conflated.get();
+    }
+
     /** The peer showed it is alive (a message or a pong arrived). */
     public void heard() {
         lastHeardNanos = System.nanoTime();
@@ -225,7 +314,10 @@ public final class Outbox {
     }
 
     private void discardQueue() {
-        queue.clear();
+        synchronized (slots) {
+            slots.clear();
+            queue.clear();
+        }
         // What is on the wire stays counted until its completion arrives; the rest is gone.
         queuedMessages.set(0);
         queuedBytes.set(0);
@@ -233,15 +325,37 @@ public final class Outbox {
 
     private void pump() {
         while (!closed.get() && !queue.isEmpty() && sending.compareAndSet(false, true)) {
-            Frame frame = queue.poll();
+            Object next = queue.poll();
+            Frame frame = next instanceof Slot slot ? take(slot) : (Frame) next;
             if (frame == null) {
                 sending.set(false);
-                continue; // someone raced us to it; the loop condition decides
+                continue; // someone raced us to it, or a discarded slot; the loop condition decides
             }
             Send send = new Send(frame);
             if (!send.start()) {
                 return; // completes later, on another thread, which pumps again
             }
+        }
+    }
+
+    /** The newest frame of a slot leaving the queue; from now on its key starts a new slot. */
+    private Frame take(Slot slot) {
+        synchronized (slots) {
+            slots.remove(slot.key, slot);
+            Frame frame = slot.frame;
+            slot.frame = null;
+            return frame;
+        }
+    }
+
+    /** The newest unsent frame for one key; {@code frame} is null once taken or discarded. Guarded by {@link #slots}. */
+    private static final class Slot {
+        private final Object key;
+        private Frame frame;
+
+        Slot(Object key, Frame frame) {
+            this.key = key;
+            this.frame = frame;
         }
     }
 
