@@ -65,6 +65,7 @@ public final class RedisBus implements Bus {
     private static final String LEASE_PREFIX = PREFIX + "lease:";
     /** Rooms nobody posts to for this long are forgotten by Redis. */
     private static final long ROOM_TTL_SECONDS = Duration.ofDays(7).toSeconds();
+    private static final int MIN_LOG = 100;
 
     /** Where and how fast. {@code heartbeat} is how often presence and leases are renewed. */
     public record Options(String url, Duration timeout, Duration heartbeat, Duration nodeTimeout) {
@@ -90,7 +91,10 @@ public final class RedisBus implements Bus {
     // Returns {seq, {id, {'b', body}}..., {id, value, ...}} with only the members of live nodes.
     private static final Script SNAPSHOT = new Script("""
             local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
-            local log = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[1])
+            local log = {}
+            if tonumber(ARGV[1]) > 0 then
+              log = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[1])
+            end
             local all = redis.call('HGETALL', KEYS[3])
             local live = {}
             for i = 1, #all, 2 do
@@ -368,6 +372,8 @@ public final class RedisBus implements Bus {
         final String room;
         final RoomState state;
         final int historySize;
+        /** The stream keeps at least MIN_LOG messages, so a node can fill a gap even with no history. */
+        final int logLength;
         final String channel;
         final String seqKey;
         final String logKey;
@@ -378,6 +384,7 @@ public final class RedisBus implements Bus {
             this.room = room;
             this.state = state;
             this.historySize = historySize;
+            this.logLength = Math.max(historySize, MIN_LOG);
             this.channel = ROOM_PREFIX + room;
             this.seqKey = channel + ":seq";
             this.logKey = channel + ":log";
@@ -399,7 +406,7 @@ public final class RedisBus implements Bus {
         public CompletableFuture<Long> post(String body) {
             String floor = String.valueOf(state.lastSeq());
             return onBus(() -> POST.callAsync(api(), ScriptOutputType.INTEGER, new String[] {seqKey, logKey, channel},
-                            floor, body, String.valueOf(historySize), String.valueOf(ROOM_TTL_SECONDS)))
+                            floor, body, String.valueOf(logLength), String.valueOf(ROOM_TTL_SECONDS)))
                     .<Long>thenApply(seq -> (Long) seq)
                     .exceptionallyCompose(e -> CompletableFuture.failedFuture(unavailable("post to " + room, e)));
         }

@@ -15,6 +15,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import jakarta.json.JsonObject;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +87,167 @@ class ClusterIT {
             }
         } finally {
             clients.forEach(WsClient::close);
+        }
+    }
+
+    // ------------------------------------------------------------------ chat across nodes
+
+    private static URI chat(duplex.testing.TomcatNode node, String room, String query) {
+        return node.ws("chat/" + room + "?" + query);
+    }
+
+    @Test
+    @Order(10)
+    void messagesReachEveryNodeInOneOrderWithOneGaplessSeq() throws Exception {
+        try (ChatClient alice = ChatClient.join(chat(cluster.node(1), "cross", "name=Alice"));
+             ChatClient bob = ChatClient.join(chat(cluster.node(2), "cross", "name=Bob"))) {
+            assertEquals("Bob", alice.nextOfType("joined").getJsonObject("member").getString("name"), "presence crosses nodes");
+            int each = 40;
+            Thread fromAlice = new Thread(() -> {
+                for (int i = 0; i < each; i++) {
+                    alice.say("a" + i);
+                }
+            });
+            fromAlice.start();
+            for (int i = 0; i < each; i++) {
+                bob.say("b" + i);
+            }
+            fromAlice.join();
+            List<String> seenByAlice = alice.messages(2 * each).stream().map(ChatClient::seqAndText).toList();
+            List<String> seenByBob = bob.messages(2 * each).stream().map(ChatClient::seqAndText).toList();
+            assertEquals(seenByAlice, seenByBob, "the same messages in the same order on both nodes");
+            for (int i = 0; i < seenByAlice.size(); i++) {
+                assertTrue(seenByAlice.get(i).startsWith((i + 1) + " "), "gapless seq from 1: " + seenByAlice);
+            }
+            for (String who : List.of("a", "b")) {
+                assertEquals(java.util.stream.IntStream.range(0, each).mapToObj(i -> who + i).toList(),
+                        seenByAlice.stream().map(m -> m.substring(m.indexOf(' ') + 1)).filter(t -> t.startsWith(who)).toList(),
+                        "each sender's messages in the order sent");
+            }
+        }
+    }
+
+    @Test
+    @Order(20)
+    void historyAndRecoveryWorkOnWhicheverNodeAClientComesBackTo() {
+        try (ChatClient alice = ChatClient.join(chat(cluster.node(1), "history", "name=Alice"))) {
+            for (int i = 1; i <= 5; i++) {
+                alice.say("h" + i);
+            }
+            assertEquals(5, alice.messages(5).get(4).getJsonNumber("seq").longValue());
+            try (ChatClient carol = ChatClient.join(chat(cluster.node(2), "history", "name=Carol&since=2"))) {
+                JsonObject welcome = carol.welcome;
+                assertEquals(List.of("3 h3", "4 h4", "5 h5"), welcome.getJsonArray("history").getValuesAs(JsonObject.class)
+                        .stream().map(ChatClient::seqAndText).toList());
+                assertTrue(welcome.getBoolean("recovered"), welcome.toString());
+                assertTrue(names(welcome).contains("Alice"), "members of every node: " + welcome);
+                carol.say("from node 2");
+                assertEquals("6 from node 2", ChatClient.seqAndText(alice.nextOfType("message")));
+            }
+        }
+    }
+
+    @Test
+    @Order(30)
+    void presenceCoversTheCluster() {
+        try (ChatClient alice = ChatClient.join(chat(cluster.node(1), "presence", "name=Alice"))) {
+            try (ChatClient bob = ChatClient.join(chat(cluster.node(2), "presence", "name=Bob"))) {
+                assertEquals(List.of("Alice", "Bob"), names(bob.welcome));
+                JsonObject joined = alice.nextOfType("joined");
+                assertEquals(bob.id(), joined.getJsonObject("member").getString("id"));
+                bob.rename("Robert");
+                JsonObject renamed = alice.nextOfType("renamed");
+                assertEquals("Robert", renamed.getJsonObject("member").getString("name"));
+                assertEquals("Bob", renamed.getString("previous"));
+            }
+            JsonObject left = alice.nextOfType("left");
+            assertEquals("Robert", left.getJsonObject("member").getString("name"));
+        }
+    }
+
+    private static List<String> names(JsonObject welcome) {
+        return welcome.getJsonArray("members").getValuesAs(JsonObject.class).stream().map(m -> m.getString("name")).toList();
+    }
+
+    @Test
+    @Order(60)
+    void whileRedisIsDownSayIsRefusedAndConnectionsStayThenEverythingResumes() {
+        try (ChatClient alice = ChatClient.join(chat(cluster.node(1), "outage", "name=Alice"));
+             ChatClient bob = ChatClient.join(chat(cluster.node(2), "outage", "name=Bob"))) {
+            alice.say("before");
+            assertEquals("1 before", ChatClient.seqAndText(bob.nextOfType("message")));
+            assertEquals("1 before", ChatClient.seqAndText(alice.nextOfType("message")));
+
+            cluster.redis.stop();
+            // Until the node has noticed, a say can still go out; after, it is refused at once.
+            JsonObject error = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                alice.say("during");
+                JsonObject reply = alice.next();
+                return reply.getString("type").equals("error") ? reply : null;
+            }, java.util.Objects::nonNull);
+            assertEquals("unavailable", error.getString("code"));
+            assertFalse(alice.ws.isClosed());
+            assertFalse(bob.ws.isClosed());
+
+            cluster.redis.start();
+            JsonObject accepted = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                alice.say("after");
+                JsonObject reply = alice.next();
+                return reply.getString("type").equals("message") ? reply : null;
+            }, java.util.Objects::nonNull);
+            // Redis came back empty (no persistence): the seq goes on from what the nodes saw.
+            assertEquals("2 after", ChatClient.seqAndText(accepted));
+            JsonObject atBob = bob.nextOfType("message");
+            assertEquals("2 after", ChatClient.seqAndText(atBob), "nothing refused was delivered");
+            assertFalse(bob.ws.isClosed());
+        }
+    }
+
+    @Test
+    @Order(100)
+    void aKilledNodesClientsReconnectThroughNginxAndRecoverAndItsMembersLeave() throws Exception {
+        // Through nginx, round robin: of four members, two land on each node.
+        List<ChatClient> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                members.add(ChatClient.join(cluster.nginx.ws("chat/failover?name=m" + i)));
+            }
+            members.get(0).say("hello");
+            long lastSeq = 0;
+            for (ChatClient member : members) {
+                lastSeq = member.nextOfType("message").getJsonNumber("seq").longValue();
+            }
+            cluster.node(1).kill();
+            await().atMost(Duration.ofSeconds(20)).until(() -> members.stream().anyMatch(m -> m.ws.isClosed()));
+            // the kernel resets all of the dead node's connections at once; nginx passes that on
+            List<ChatClient> cut = members.stream().filter(m -> m.ws.awaitCloseWithin(Duration.ofMillis(500))).toList();
+            List<ChatClient> survivors = members.stream().filter(m -> !cut.contains(m)).toList();
+            assertFalse(cut.isEmpty(), "nginx put some members on node 1");
+            assertFalse(survivors.isEmpty(), "nginx put some members on node 2");
+
+            // The dead node's members leave, within the node timeout (2 s) and a heartbeat.
+            long start = System.nanoTime();
+            java.util.Set<String> gone = new java.util.HashSet<>();
+            ChatClient watcher = survivors.get(0);
+            while (gone.size() < cut.size()) {
+                gone.add(watcher.nextOfType("left").getJsonObject("member").getString("id"));
+            }
+            assertEquals(cut.stream().map(ChatClient::id).collect(java.util.stream.Collectors.toSet()), gone);
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMs < 10_000, "left after " + tookMs + " ms");
+
+            watcher.say("while you were away");
+            long missed = watcher.nextOfType("message").getJsonNumber("seq").longValue();
+            // The cut-off clients come back through nginx, which now sends them to node 2.
+            for (ChatClient lost : cut) {
+                try (ChatClient back = ChatClient.join(cluster.nginx.ws("chat/failover?name=back&since=" + lastSeq))) {
+                    assertTrue(back.welcome.getBoolean("recovered"), back.welcome.toString());
+                    assertEquals(List.of(missed + " while you were away"), back.welcome.getJsonArray("history")
+                            .getValuesAs(JsonObject.class).stream().map(ChatClient::seqAndText).toList());
+                }
+            }
+        } finally {
+            members.forEach(ChatClient::close);
         }
     }
 

@@ -44,7 +44,7 @@ public final class TomcatNode implements AutoCloseable {
         return node;
     }
 
-    /** Starts (again, after {@link #kill()}) on a new port. */
+    /** Starts; started again (after {@link #stop()} or {@link #kill()}) it takes its old port, where nginx expects it. */
     public synchronized void start() {
         if (!Files.isDirectory(WAR.resolve("WEB-INF"))) {
             throw new IllegalStateException(WAR.toAbsolutePath() + " is missing: run the package phase first (mvn verify does)");
@@ -56,7 +56,7 @@ public final class TomcatNode implements AutoCloseable {
                 "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
                 "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
                 "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED",
-                "-cp", childClassPath(), TomcatNode.class.getName(), WAR.toAbsolutePath().toString()));
+                "-cp", childClassPath(), TomcatNode.class.getName(), WAR.toAbsolutePath().toString(), String.valueOf(port)));
         process = ChildProcess.start(name, command, environment, line -> line.contains(READY), Duration.ofSeconds(90));
         String line = process.readyLine();
         port = Integer.parseInt(line.substring(line.indexOf(READY) + READY.length()).trim());
@@ -115,12 +115,12 @@ public final class TomcatNode implements AutoCloseable {
         return String.join(java.io.File.pathSeparator, kept);
     }
 
-    /** The child: {@code TomcatNode <exploded war>}. Prints the ready line with the port it got. */
+    /** The child: {@code TomcatNode <exploded war> <port, 0: any>}. Prints the ready line with the port it got. */
     public static void main(String[] args) throws LifecycleException, IOException {
         Path war = Path.of(args[0]);
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(Files.createTempDirectory("duplex-node-").toString());
-        tomcat.setPort(0);
+        tomcat.setPort(Integer.parseInt(args[1]));
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         tomcat.setAddDefaultWebXmlToWebapp(false);
         Context context = tomcat.addWebapp("/duplex", war.toAbsolutePath().toString());

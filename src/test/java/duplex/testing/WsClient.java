@@ -141,6 +141,18 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
+    /** True when the connection ends (close frame or failure) within {@code timeout}. */
+    public boolean awaitCloseWithin(Duration timeout) {
+        try {
+            closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     public boolean isClosed() {
         return closed.isDone();
     }
