@@ -398,7 +398,9 @@ public final class RedisBus implements Bus {
             long seq = (Long) result.get(0);
             List<Posted> recent = new ArrayList<>(entries(result.get(1)));
             java.util.Collections.reverse(recent);
-            state.load(seq, recent, present(result.get(2)));
+            // This node's own entries are stale leftovers (its live members join through this link).
+            List<RoomState.Present> others = present(result.get(2)).stream().filter(p -> !p.node().equals(nodeId)).toList();
+            state.load(seq, recent, others);
             ready = true;
         }
 
@@ -720,6 +722,7 @@ public final class RedisBus implements Bus {
                     p.sync().subscribe(channels.toArray(String[]::new));
                 }
                 pubsub = p;
+                downSince = 0;
             }
         }
     }
