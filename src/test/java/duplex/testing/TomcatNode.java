@@ -74,6 +74,11 @@ public final class TomcatNode implements AutoCloseable {
         return java.net.URI.create("ws://127.0.0.1:" + port + "/duplex/" + (path.startsWith("/") ? path.substring(1) : path));
     }
 
+    /** The node's process id (part of its node id in Redis). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
