@@ -77,7 +77,7 @@ public final class Duplex implements AutoCloseable {
         metrics.bus(bus::status);
         EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
         this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms()),
-                Clock.systemUTC(), scheduler, chatMetrics::fanOut);
+                Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus);
         metrics.rooms(rooms::occupied);
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, bus::status, settings.healthBusGrace());
         this.stats = new StatsPublisher(metrics, health, scheduler, settings.statsInterval());
@@ -156,9 +156,9 @@ public final class Duplex implements AutoCloseable {
         stats.close();
         quotes.close(); // no more ticks into outboxes that are about to close
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
+        rooms.close();
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();
-        rooms.close();
         scheduler.shutdownNow();
         closer.shutdown();
         try {

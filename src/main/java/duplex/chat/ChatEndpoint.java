@@ -2,6 +2,7 @@ package duplex.chat;
 
 import duplex.app.DuplexConfigurator;
 import duplex.app.Settings;
+import duplex.bus.BusUnavailableException;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
@@ -93,7 +94,15 @@ public final class ChatEndpoint {
             }
         }
         Participant joining = new Participant(newId(), name.get(), outbox);
-        Optional<Room> joined = rooms.join(roomName, joining, since);
+        Optional<Room> joined;
+        try {
+            joined = rooms.join(roomName, joining, since);
+        } catch (BusUnavailableException e) {
+            // The room lives in Redis (a cluster) and Redis cannot be reached: come back later.
+            LOG.log(System.Logger.Level.DEBUG, "chat session {0}: room {1} unavailable: {2}", outbox.id(), roomName, e.getMessage());
+            refuse(CloseCodes.TRY_AGAIN_LATER, "chat unavailable, try again later");
+            return;
+        }
         if (joined.isEmpty()) {
             if (outbox.isOpen()) {
                 refuse(CloseCodes.TRY_AGAIN_LATER, "too many rooms");
@@ -140,7 +149,12 @@ public final class ChatEndpoint {
         }
         try {
             if (message instanceof ClientMessage.Say say) {
-                here.say(self, say.text());
+                here.say(self, say.text()).exceptionally(failure -> {
+                    // Not accepted by the cluster bus (Redis down): nobody got it, and the sender is told.
+                    reply(new ErrorMessage(ErrorCode.UNAVAILABLE, "the chat cannot take messages right now; "
+                            + "nothing was sent, try again"));
+                    return null;
+                });
             } else if (message instanceof ClientMessage.Rename rename) {
                 here.rename(self, rename.name());
             } else if (message instanceof ClientMessage.Rejected rejected) {

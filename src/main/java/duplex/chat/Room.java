@@ -1,67 +1,78 @@
 package duplex.chat;
 
+import duplex.bus.Bus;
+import duplex.bus.Posted;
+import duplex.bus.RoomLink;
+import duplex.bus.RoomListener;
+import duplex.bus.RoomView;
 import duplex.delivery.Frame;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
 
+import java.io.StringReader;
 import java.time.Clock;
-import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 
 /**
- * One chat room: its members, its message counter and its recent history.
+ * One chat room on this node: its local members, and its link to the room's traffic on the
+ * {@link Bus} (in-process by default, Redis in a cluster), which gives every message its
+ * {@code seq} and keeps the members of every node and the recent history.
  *
- * <p>Ordering: everything that changes the room (join, say, rename, leave) happens under one
- * lock, and within it each message gets its {@code seq} and is queued to every member's outbox
- * before the next one starts. So every member sees the same order, and a joiner's welcome comes
- * before anything that happened after it. Holding the lock is cheap: {@link
- * duplex.delivery.Outbox#send} only queues; the JSON is written once per broadcast.
+ * <p>Ordering: every change of the room (join, message, rename, leave, from this node or another)
+ * is applied under the link's lock ({@link RoomLink#read}), and the bus delivers messages in seq
+ * order; each is queued to every local member's outbox before the next one. So every member on
+ * every node sees the same order, and a joiner's welcome comes before anything that happened
+ * after it. Holding the lock is cheap: {@link duplex.delivery.Outbox#send} only queues; the JSON
+ * is written once per broadcast. A message is delivered when the bus hands it back, also on the
+ * node that sent it: with the in-process bus that is before {@link #say} returns.
  *
  * <p>A member whose outbox refuses a frame (it is closed, or was just cut off as a slow consumer)
  * is removed at once and announced as {@code left}, instead of waiting for its close handshake,
  * which towards a stalled peer can take the whole send timeout.
  */
-public final class Room {
+public final class Room implements RoomListener {
 
     private final String name;
-    private final int historyLimit;
     private final Clock clock;
-    private final Object lock = new Object();
+    /** This node's members; the link's view has every node's. Guarded by the link's lock. */
     private final Map<String, Participant> members = new LinkedHashMap<>();
-    private final ArrayDeque<ServerMessage.Message> history = new ArrayDeque<>();
-    private long seq;
     /** Set when the registry dropped this room; a joiner then asks the registry again. */
     private boolean retired;
     private long emptySince;
-
     private final LongConsumer fanOut;
+    private final RoomLink link;
 
-    Room(String name, int historyLimit, Clock clock, LongConsumer fanOut) {
+    /**
+     * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
+     */
+    Room(String name, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus) {
         this.fanOut = fanOut;
         this.name = name;
-        this.historyLimit = historyLimit;
         this.clock = clock;
         this.emptySince = System.nanoTime();
+        this.link = bus.link(name, historyLimit, this);
     }
 
     public String name() {
         return name;
     }
 
+    /** Members connected to this node. */
     public int size() {
-        synchronized (lock) {
-            return members.size();
-        }
+        return link.read(view -> members.size());
     }
 
     /** The last seq given out (0: no message yet). */
     public long lastSeq() {
-        synchronized (lock) {
-            return seq;
-        }
+        return link.read(RoomView::lastSeq);
     }
 
     /**
@@ -70,15 +81,19 @@ public final class Room {
      * if the newcomer's outbox did not take the welcome.
      */
     boolean join(Participant newcomer, OptionalLong since) {
-        synchronized (lock) {
+        return link.read(view -> {
             if (retired) {
                 return false;
             }
-            List<Member> present = new ArrayList<>(members.size() + 1);
-            members.values().forEach(p -> present.add(p.member()));
+            List<Member> present = new ArrayList<>();
+            view.members().forEach(m -> present.add(new Member(m.id(), m.name())));
             present.add(newcomer.member());
+            long seq = view.lastSeq();
             Boolean recovered = null;
-            List<ServerMessage.Message> replay = new ArrayList<>(history);
+            List<ServerMessage.Message> replay = new ArrayList<>();
+            for (Posted posted : view.history()) {
+                replay.add(message(posted));
+            }
             if (since.isPresent()) {
                 long after = since.getAsLong();
                 if (after > seq) {
@@ -94,108 +109,123 @@ public final class Room {
                 return false;
             }
             members.put(newcomer.id(), newcomer);
-            broadcast(new ServerMessage.Joined(newcomer.member()), newcomer);
+            link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
             return true;
-        }
+        });
     }
 
-    /** Gives the text the next seq, keeps it in the history, and sends it to every member, the sender included. */
-    void say(Participant sender, String text) {
-        synchronized (lock) {
-            if (!members.containsKey(sender.id())) {
-                return; // already removed (cut off, or leaving); nobody will see this
-            }
-            seq++;
-            ServerMessage.Message message = new ServerMessage.Message(name, seq, sender.member(), text, clock.instant());
-            if (historyLimit > 0) {
-                history.addLast(message);
-                while (history.size() > historyLimit) {
-                    history.removeFirst();
-                }
-            }
-            broadcast(message, null);
+    /**
+     * Offers the text to the room. Completes once the message has its seq (it is then delivered to
+     * every member, the sender included), or exceptionally with
+     * {@link duplex.bus.BusUnavailableException} when the bus could not take it: then nobody
+     * will ever see it.
+     */
+    CompletableFuture<Long> say(Participant sender, String text) {
+        if (!link.read(view -> members.containsKey(sender.id()))) {
+            return CompletableFuture.completedFuture(0L); // already removed (cut off, or leaving); nobody will see this
         }
+        return link.post(body(sender.member(), text, clock.instant()));
     }
 
     void rename(Participant participant, String newName) {
-        synchronized (lock) {
-            if (!members.containsKey(participant.id())) {
-                return;
+        link.read(view -> {
+            if (members.containsKey(participant.id())) {
+                String previous = participant.name();
+                participant.rename(newName);
+                link.rename(bus(participant.member()), previous);
             }
-            String previous = participant.name();
-            participant.rename(newName);
-            broadcast(new ServerMessage.Renamed(participant.member(), previous), null);
-        }
+            return null;
+        });
     }
 
     /** Removes the participant and tells the others; a second call (the close after a cut-off) does nothing. */
     void leave(Participant participant) {
-        synchronized (lock) {
+        link.read(view -> {
             if (members.remove(participant.id()) != null) {
                 markIfEmpty();
-                broadcast(new ServerMessage.Left(participant.member()), null);
+                link.leave(bus(participant.member()));
             }
-        }
+            return null;
+        });
     }
 
     boolean isRetired() {
-        synchronized (lock) {
-            return retired;
-        }
-    }
-
-    /** Retires the room if it has been empty for at least {@code lingerNanos}; a retired room takes no one. */
-    boolean retireIfIdle(long now, long lingerNanos) {
-        synchronized (lock) {
-            if (!retired && members.isEmpty() && now - emptySince >= lingerNanos) {
-                retired = true;
-            }
-            return retired;
-        }
+        return link.read(view -> retired);
     }
 
     /**
-     * Queues one frame, encoded once, to every member but {@code except}. Members whose outbox
-     * refuses it are removed, and their departure is announced the same way, until no one else
-     * drops out. Called with the lock held.
+     * Retires the room if it has been empty (on this node) for at least {@code lingerNanos}; a
+     * retired room takes no one, and this node stops following its traffic.
      */
-    private void broadcast(ServerMessage message, Participant except) {
+    boolean retireIfIdle(long now, long lingerNanos) {
+        return link.read(view -> {
+            if (!retired && members.isEmpty() && now - emptySince >= lingerNanos) {
+                retired = true;
+                link.close();
+            }
+            return retired;
+        });
+    }
+
+    // RoomListener: what the bus reports, from this node or any other, under the link's lock.
+
+    @Override
+    public void posted(Posted posted) {
+        broadcast(message(posted), null);
+    }
+
+    @Override
+    public void joined(duplex.bus.Member member) {
+        broadcast(new ServerMessage.Joined(chat(member)), member.id()); // the newcomer had its welcome
+    }
+
+    @Override
+    public void left(duplex.bus.Member member) {
+        broadcast(new ServerMessage.Left(chat(member)), null);
+    }
+
+    @Override
+    public void renamed(duplex.bus.Member member, String previousName) {
+        broadcast(new ServerMessage.Renamed(chat(member), previousName), null);
+    }
+
+    /**
+     * Queues one frame, encoded once, to every local member but {@code exceptId}. Members whose
+     * outbox refuses it are removed and their departure announced the same way (through the bus,
+     * so other nodes hear it too). Called with the link's lock held.
+     */
+    private void broadcast(ServerMessage message, String exceptId) {
         long started = System.nanoTime();
-        List<ServerMessage> pending = new ArrayList<>();
-        pending.add(message);
-        for (int i = 0; i < pending.size(); i++) {
-            Frame frame = frame(pending.get(i));
-            List<Participant> dropped = null;
-            // A snapshot: a container may run another session's close on this very thread (inside
-            // a failing send), and that close leaves the room, re-entering this lock.
-            for (Participant member : List.copyOf(members.values())) {
-                if (member == except) {
-                    continue;
-                }
-                boolean accepted;
-                try {
-                    accepted = member.outbox().send(frame);
-                } catch (RuntimeException e) {
-                    accepted = false; // one broken connection must not stop delivery to the rest
-                }
-                if (!accepted) {
-                    if (dropped == null) {
-                        dropped = new ArrayList<>();
-                    }
-                    dropped.add(member);
-                }
+        Frame frame = frame(message);
+        List<Participant> dropped = null;
+        // A snapshot: a container may run another session's close on this very thread (inside
+        // a failing send), and that close leaves the room, re-entering this lock.
+        for (Participant member : List.copyOf(members.values())) {
+            if (member.id().equals(exceptId)) {
+                continue;
             }
-            if (dropped != null) {
-                for (Participant gone : dropped) {
-                    if (members.remove(gone.id()) != null) {
-                        pending.add(new ServerMessage.Left(gone.member()));
-                    }
-                }
-                markIfEmpty();
+            boolean accepted;
+            try {
+                accepted = member.outbox().send(frame);
+            } catch (RuntimeException e) {
+                accepted = false; // one broken connection must not stop delivery to the rest
             }
-            except = null;
+            if (!accepted) {
+                if (dropped == null) {
+                    dropped = new ArrayList<>();
+                }
+                dropped.add(member);
+            }
         }
         fanOut.accept(System.nanoTime() - started);
+        if (dropped != null) {
+            for (Participant gone : dropped) {
+                if (members.remove(gone.id()) != null) {
+                    markIfEmpty();
+                    link.leave(bus(gone.member())); // comes back as left(): announced to the rest
+                }
+            }
+        }
     }
 
     private void markIfEmpty() {
@@ -206,5 +236,32 @@ public final class Room {
 
     private static Frame frame(ServerMessage message) {
         return Frame.text(ServerMessageEncoder.toJson(message));
+    }
+
+    /** What the bus carries for a message: everything but the room and the seq, which it adds. */
+    private static String body(Member from, String text, Instant ts) {
+        return Json.createObjectBuilder()
+                .add("id", from.id())
+                .add("name", from.name())
+                .add("text", text)
+                .add("ts", ts.toString())
+                .build()
+                .toString();
+    }
+
+    private ServerMessage.Message message(Posted posted) {
+        try (JsonReader reader = Json.createReader(new StringReader(posted.body()))) {
+            JsonObject body = reader.readObject();
+            return new ServerMessage.Message(name, posted.seq(), new Member(body.getString("id"), body.getString("name")),
+                    body.getString("text"), Instant.parse(body.getString("ts")));
+        }
+    }
+
+    private static duplex.bus.Member bus(Member member) {
+        return new duplex.bus.Member(member.id(), member.name());
+    }
+
+    private static Member chat(duplex.bus.Member member) {
+        return new Member(member.id(), member.name());
     }
 }

@@ -1,5 +1,8 @@
 package duplex.chat;
 
+import duplex.bus.Bus;
+import duplex.bus.LocalBus;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -31,13 +34,16 @@ public final class Rooms implements AutoCloseable {
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> sweeper;
     private final LongConsumer fanOut;
+    /** Where each room's seq, history and members live: this JVM, or Redis for a cluster. */
+    private final Bus bus;
 
     public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler) {
-        this(limits, clock, scheduler, nanos -> { });
+        this(limits, clock, scheduler, nanos -> { }, new LocalBus());
     }
 
     /** With {@code fanOut}: told how long each broadcast took to queue to every member, in nanoseconds. */
-    public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler, LongConsumer fanOut) {
+    public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler, LongConsumer fanOut, Bus bus) {
+        this.bus = bus;
         this.limits = limits;
         this.clock = clock;
         this.fanOut = fanOut;
@@ -63,7 +69,8 @@ public final class Rooms implements AutoCloseable {
                 if (rooms.size() >= limits.maxRooms()) {
                     return Optional.empty();
                 }
-                room = rooms.computeIfAbsent(name, n -> new Room(n, limits.historyLimit(), clock, fanOut));
+                // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
+                room = rooms.computeIfAbsent(name, n -> new Room(n, limits.historyLimit(), clock, fanOut, bus));
             }
             if (room.join(participant, since)) {
                 return Optional.of(room);
