@@ -225,7 +225,7 @@ class ClusterIT {
             assertFalse(cut.isEmpty(), "nginx put some members on node 1");
             assertFalse(survivors.isEmpty(), "nginx put some members on node 2");
 
-            // The dead node's members leave, within the node timeout (2 s) and a heartbeat.
+            // The dead node's members leave, within the node timeout (3 s) and a heartbeat.
             long start = System.nanoTime();
             java.util.Set<String> gone = new java.util.HashSet<>();
             ChatClient watcher = survivors.get(0);
