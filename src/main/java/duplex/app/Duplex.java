@@ -12,6 +12,8 @@ import duplex.ops.Health;
 import duplex.ops.Metrics;
 import duplex.ops.StatsEndpoint;
 import duplex.ops.StatsPublisher;
+import duplex.quotes.ClusterFeed;
+import duplex.quotes.Feed;
 import duplex.quotes.QuoteHub;
 import duplex.quotes.QuotesEndpoint;
 import duplex.quotes.SimulatedFeed;
@@ -82,8 +84,10 @@ public final class Duplex implements AutoCloseable {
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, bus::status, settings.healthBusGrace());
         this.stats = new StatsPublisher(metrics, health, scheduler, settings.statsInterval());
         // The feed's thread exists only while someone is subscribed; close() stops it for good.
-        this.quotes = new QuoteHub(new SimulatedFeed(settings.quotesTicksPerSecond(), settings.quotesSeed(),
-                Clock.systemUTC(), named(QuoteHub.FEED_THREAD)));
+        Feed feed = new SimulatedFeed(settings.quotesTicksPerSecond(), settings.quotesSeed(),
+                Clock.systemUTC(), named(QuoteHub.FEED_THREAD));
+        // In a cluster one node runs the feed and every node shows its prices.
+        this.quotes = new QuoteHub(bus.clustered() ? new ClusterFeed(feed, bus) : feed);
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
                 ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),

@@ -29,4 +29,11 @@ public interface Feed {
     void stop();
 
     boolean isRunning();
+
+    /**
+     * Before a start: go on from these prices instead of this feed's own. A cluster's new feed
+     * leader continues from the last prices every node showed; a real market source ignores it.
+     */
+    default void continueFrom(List<Quote> last) {
+    }
 }

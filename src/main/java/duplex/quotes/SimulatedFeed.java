@@ -120,6 +120,19 @@ public final class SimulatedFeed implements Feed {
         LOG.log(System.Logger.Level.DEBUG, "feed stopped");
     }
 
+    /** Continues each known symbol's walk from the given price (in whole cents, as the walk keeps it). */
+    @Override
+    public void continueFrom(List<Quote> last) {
+        synchronized (cents) {
+            for (Quote quote : last) {
+                int i = symbols.indexOf(quote.symbol());
+                if (i >= 0) {
+                    cents[i] = quote.price().movePointRight(2).longValue();
+                }
+            }
+        }
+    }
+
     @Override
     public synchronized boolean isRunning() {
         return ticker != null;

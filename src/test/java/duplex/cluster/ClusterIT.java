@@ -169,6 +169,56 @@ class ClusterIT {
         return welcome.getJsonArray("members").getValuesAs(JsonObject.class).stream().map(m -> m.getString("name")).toList();
     }
 
+    // ------------------------------------------------------------------ one quote feed
+
+    /** (ts, price) of the next {@code n} ACME quotes a client receives. */
+    private static List<String> acmeTicks(duplex.testing.WsClient client, int n) {
+        List<String> ticks = new ArrayList<>();
+        while (ticks.size() < n) {
+            JsonObject event = ChatClient.parse(client.nextText());
+            if (event.getString("type").equals("quote") && event.getString("symbol").equals("ACME")) {
+                ticks.add(event.getString("ts") + " " + event.getString("price"));
+            }
+        }
+        return ticks;
+    }
+
+    private static duplex.testing.WsClient subscribeAcme(URI uri) {
+        duplex.testing.WsClient client = duplex.testing.WsClient.connect(uri);
+        client.send("{\"type\":\"subscribe\",\"symbols\":[\"ACME\"]}");
+        return client;
+    }
+
+    @Test
+    @Order(40)
+    void oneFeedForTheWholeClusterSoEveryNodeShowsTheSamePrices() {
+        try (var one = subscribeAcme(cluster.node(1).ws("quotes")); var two = subscribeAcme(cluster.node(2).ws("quotes"))) {
+            // the first ticks may come before the other node subscribed; then both see the same ones
+            acmeTicks(one, 3);
+            List<String> seenByTwo = acmeTicks(two, 20);
+            List<String> seenByOne = acmeTicks(one, 20);
+            java.util.Set<String> common = new java.util.HashSet<>(seenByOne);
+            common.retainAll(seenByTwo);
+            assertTrue(common.size() >= 10, "the same ticks on both nodes:\n" + seenByOne + "\n" + seenByTwo);
+            // one feed: a timestamp never carries two prices (two feeds would disagree)
+            java.util.Map<String, String> priceAt = new java.util.HashMap<>();
+            for (String tick : concat(seenByOne, seenByTwo)) {
+                String[] f = tick.split(" ");
+                String before = priceAt.putIfAbsent(f[0], f[1]);
+                assertTrue(before == null || before.equals(f[1]), "two prices at " + f[0] + ": " + before + " and " + f[1]);
+            }
+            String holder = redis.sync().get("duplex:lease:quotes-feed");
+            assertTrue(holder != null && (holder.contains("-" + cluster.node(1).pid() + "-") || holder.contains("-" + cluster.node(2).pid() + "-")),
+                    "one node holds the feed's lease: " + holder);
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     @Test
     @Order(60)
     void whileRedisIsDownSayIsRefusedAndConnectionsStayThenEverythingResumes() {
@@ -212,6 +262,12 @@ class ClusterIT {
             for (int i = 0; i < 4; i++) {
                 members.add(ChatClient.join(cluster.nginx.ws("chat/failover?name=m" + i)));
             }
+            // The quote feed: node 1 subscribed first, so it leads; node 2 must take over when it dies.
+            var quotesOnOne = subscribeAcme(cluster.node(1).ws("quotes"));
+            acmeTicks(quotesOnOne, 2);
+            var quotesOnTwo = subscribeAcme(cluster.node(2).ws("quotes"));
+            acmeTicks(quotesOnTwo, 2);
+            assertTrue(redis.sync().get("duplex:lease:quotes-feed").contains("-" + cluster.node(1).pid() + "-"));
             members.get(0).say("hello");
             long lastSeq = 0;
             for (ChatClient member : members) {
@@ -235,6 +291,13 @@ class ClusterIT {
             assertEquals(cut.stream().map(ChatClient::id).collect(java.util.stream.Collectors.toSet()), gone);
             long tookMs = (System.nanoTime() - start) / 1_000_000;
             assertTrue(tookMs < 10_000, "left after " + tookMs + " ms");
+
+            // node 2 took over the feed: its subscriber goes on receiving prices
+            await().atMost(Duration.ofSeconds(20)).until(() -> String.valueOf(redis.sync().get("duplex:lease:quotes-feed"))
+                    .contains("-" + cluster.node(2).pid() + "-"));
+            acmeTicks(quotesOnTwo, 5);
+            quotesOnTwo.close();
+            quotesOnOne.close();
 
             watcher.say("while you were away");
             long missed = watcher.nextOfType("message").getJsonNumber("seq").longValue();
