@@ -65,6 +65,7 @@ class IndexPageIT {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
             "#link-echo, echo.html, 'Duplex: echo'",
+            "#link-chat, chat.html, 'Duplex: chat'",
             "#link-dashboard, dashboard.html, 'Duplex: operations dashboard'",
     })
     void linksLeadToTheirPagesAndBack(String link, String page, String title) {
