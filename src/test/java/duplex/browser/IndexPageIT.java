@@ -66,6 +66,7 @@ class IndexPageIT {
     @CsvSource({
             "#link-echo, echo.html, 'Duplex: echo'",
             "#link-chat, chat.html, 'Duplex: chat'",
+            "#link-quotes, quotes.html, 'Duplex: live quotes'",
             "#link-dashboard, dashboard.html, 'Duplex: operations dashboard'",
     })
     void linksLeadToTheirPagesAndBack(String link, String page, String title) {
