@@ -194,6 +194,10 @@ public final class Bench {
         // latencies compare like with like; the slow-consumer protection itself is tested in ChatIT.
         BENCH_KNOBS.put("duplex.outbox.max-messages", "1000000");
         BENCH_KNOBS.put("duplex.outbox.max-bytes", "1073741824");
+        // Members only listen. While their outbox is busy the heartbeat cannot ping them (one send
+        // on the wire at a time), so a chat scenario longer than the idle timeout (default 5 min)
+        // would close them as idle: raised so that a slow server's long drains do not end it.
+        BENCH_KNOBS.put("duplex.idle-timeout", "30m");
     }
 
     /** Everything measured for one server. */

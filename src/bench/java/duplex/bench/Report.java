@@ -101,7 +101,7 @@ final class Report {
                     options.chatMembers() + " members of one room, one of them sending " + rate + " messages/s for "
                             + options.chatPaced().toMillis() + " ms (" + String.format(Locale.ROOT, "%,d", (long) rate * options.chatMembers())
                             + " deliveries/s offered); rate = deliveries / (last delivery - first send); latency = send to delivery, in ms; "
-                            + "lost = never delivered (the harness waits until nothing has arrived for 5 s, at most "
+                            + "lost = never delivered (the harness waits until nothing has arrived for 30 s, at most "
                             + options.chatDrain().toSeconds() + " s).",
                     List.of(Column.of("chat-" + rate + ".deliveries", "deliveries/s", 0), Column.ms("chat-" + rate + ".p50", "p50 ms"),
                             Column.ms("chat-" + rate + ".p99", "p99 ms"), Column.ms("chat-" + rate + ".max", "max ms"),

@@ -371,8 +371,10 @@ final class Scenarios {
             if (now != last) {
                 last = now;
                 lastChange = System.nanoTime();
-            } else if (System.nanoTime() - lastChange > 5_000_000_000L) {
-                return; // nothing more is coming: the rest is lost
+            } else if (System.nanoTime() - lastChange > 30_000_000_000L) {
+                // Nothing for 30 s: the rest is lost. (A server working through a backlog can go
+                // quiet for several seconds, Tornado does, so a shorter silence is not proof.)
+                return;
             }
             Engine.sleepMillis(5);
         }
