@@ -138,8 +138,7 @@ public final class Connections {
      * Pings everyone every ping interval, and closes peers that have gone quiet. Idleness is
      * judged on what arrives from the peer (messages and pongs), not on what we send: a server
      * that pings would otherwise never see a dead peer as idle. A live browser answers every ping,
-     * so with pings on it is never idle; a peer that missed two pings in a row is gone (two pings
-     * that went out: none is sent while a send is on the wire).
+     * so with pings on it is never idle; a peer that missed two pings in a row is gone.
      */
     private void heartbeat() {
         long now = System.nanoTime();
@@ -152,11 +151,7 @@ public final class Connections {
                     LOG.log(System.Logger.Level.INFO, "{0} session {1}: idle for {2} s; closing",
                             outbox.endpoint(), outbox.id(), String.valueOf(quiet / 1_000_000_000));
                     outbox.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "idle timeout"));
-                } else if (pingEvery > 0 && quiet > 2 * pingEvery && outbox.unansweredPings() >= 2) {
-                    // Two pings actually sent and unanswered. A peer whose outbox was busy all along
-                    // was not pinged (one send on the wire at a time) and is not judged by pings:
-                    // found by the benchmark, where 990 of 1000 chat members receiving a long burst
-                    // were closed as dead. The idle timeout still applies to it.
+                } else if (pingEvery > 0 && quiet > 2 * pingEvery) {
                     LOG.log(System.Logger.Level.INFO, "{0} session {1}: no answer to two pings; closing",
                             outbox.endpoint(), outbox.id());
                     outbox.close(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "ping timeout"));

@@ -65,11 +65,6 @@ public final class Outbox {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile long lastPingNanos = System.nanoTime();
-    /**
-     * Pings sent since the peer was last heard. Only pings that went out count: while a send is
-     * on the wire no ping is sent, and a peer that is busy receiving must not be taken for dead.
-     */
-    private volatile int unansweredPings;
     private final long sendTimeoutNanos;
     /** When the send now on the wire was started (System.nanoTime, never 0), or 0 when none is. */
     private volatile long inFlightSince;
@@ -236,9 +231,6 @@ public final class Outbox {
     /** The peer showed it is alive (a message or a pong arrived). */
     public void heard() {
         lastHeardNanos = System.nanoTime();
-        if (unansweredPings != 0) {
-            unansweredPings = 0;
-        }
     }
 
     /**
@@ -246,7 +238,7 @@ public final class Outbox {
      * as heard. Endpoints call this for messages (and {@link #heard()} alone for pongs).
      */
     public void received(int bytes) {
-        heard();
+        lastHeardNanos = System.nanoTime();
         traffic.received(bytes);
     }
 
@@ -265,10 +257,6 @@ public final class Outbox {
         failed(new SocketTimeoutException("send not completed within " + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos) + " ms"));
     }
 
-    int unansweredPings() {
-        return unansweredPings;
-    }
-
     long nanosSincePinged(long now) {
         return now - lastPingNanos;
     }
@@ -284,7 +272,6 @@ public final class Outbox {
         lastPingNanos = now;
         try {
             remote.sendPing(ByteBuffer.allocate(0));
-            unansweredPings++; // only the heartbeat pings; a lost reset is covered by the quiet time also required
         } catch (IOException | RuntimeException e) {
             failed(e);
         } finally {
