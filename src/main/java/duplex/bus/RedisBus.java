@@ -507,9 +507,16 @@ public final class RedisBus implements Bus {
             }
         }
 
-        /** Heartbeat: re-announce our members, drop dead nodes' members, reconcile our view. */
-        void sync(List<Member> mine) {
-            List<Object> result = SYNC.call(api(), ScriptOutputType.MULTI, new String[] {membersKey, channel}, syncArgs(mine));
+        /**
+         * Heartbeat: re-announce our members, drop dead nodes' members, reconcile our view.
+         * Our members are read on the commands thread, in line with the join, leave and rename
+         * scripts queued there: read earlier, a leave or rename queued in between would be undone
+         * by this sync (a ghost member, or the old name back).
+         */
+        @SuppressWarnings("unchecked")
+        void sync() {
+            List<Object> result = (List<Object>) await(onBus(() -> SYNC.callAsync(api(), ScriptOutputType.MULTI,
+                    new String[] {membersKey, channel}, syncArgs(state.membersOf(nodeId)))));
             if (ready) {
                 List<RoomState.Present> snapshot = present(result);
                 long now = System.nanoTime();
@@ -679,7 +686,7 @@ public final class RedisBus implements Bus {
         boolean catchUp = reconnected.getAndSet(false);
         for (RedisLink link : links.values()) {
             try {
-                link.sync(link.state.membersOf(nodeId));
+                link.sync();
                 if (catchUp && link.ready) {
                     events.execute(link::catchUp);
                 }
