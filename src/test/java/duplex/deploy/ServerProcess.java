@@ -259,7 +259,9 @@ public abstract class ServerProcess implements AutoCloseable {
     /** The HTTP status of a GET, or -1 if nothing answered. */
     public static int status(URI uri) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build();
+            // Generous: a server still booting on a loaded machine answers late, and a probe that
+            // gives up makes the server log a write to a closed connection.
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build();
             return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
