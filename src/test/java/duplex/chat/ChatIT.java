@@ -453,7 +453,9 @@ class ChatIT {
     @Test
     void aStalledConsumerIsCutOffWhileTheOthersKeepReceiving() throws Exception {
         String room = room("stalled");
-        int senders = 10;
+        // Many senders, each far under its own rate limit: together they fill the stalled peer's
+        // socket and outbox quickly, even on Payara, whose buffers hold about 10 MB.
+        int senders = 24;
         String text = "s".repeat(Names.MAX_TEXT - 20);
         List<ChatClient> members = new ArrayList<>();
         ExecutorService pool = Executors.newCachedThreadPool();
@@ -547,8 +549,12 @@ class ChatIT {
                     assertTrue(after < bound / 4, "the stalled outbox was freed: " + after);
                 } else {
                     // A deployed container may give up the close handshake towards a peer that
-                    // did not read and just end the connection.
-                    assertTrue(drained.closeCode() == 1008 || drained.closeCode() == 1006, drained.toString());
+                    // did not read and just end the connection (1006). On a loaded machine a
+                    // container with large buffers (Payara) may let the dead-peer rule come first:
+                    // the silent peer answers no pings either (1001 "ping timeout").
+                    boolean cut = drained.closeCode() == 1008 || drained.closeCode() == 1006
+                            || (drained.closeCode() == 1001 && "ping timeout".equals(drained.closeReason()));
+                    assertTrue(cut, drained.toString());
                 }
             }
         } finally {
