@@ -135,10 +135,12 @@ public final class Connections {
     }
 
     /**
-     * Pings everyone every ping interval, and closes peers that have gone quiet. Idleness is
-     * judged on what arrives from the peer (messages and pongs), not on what we send: a server
-     * that pings would otherwise never see a dead peer as idle. A live browser answers every ping,
-     * so with pings on it is never idle; a peer that missed two pings in a row is gone.
+     * Pings everyone every ping interval, and closes peers that have gone quiet. A peer shows
+     * life by what arrives from it (messages and pongs) or by our data sends completing; pings
+     * we send prove nothing, or a server that pings would never see a dead peer as idle. A live
+     * browser answers every ping, so it is never idle; a busy listener, seldom pinged because
+     * pings wait for a quiet moment, shows life through its completing sends; a peer silent for
+     * two ping intervals, whose sends have stopped completing too, is gone.
      */
     private void heartbeat() {
         long now = System.nanoTime();
@@ -146,7 +148,7 @@ public final class Connections {
         long pingEvery = limits.pingInterval().toNanos();
         for (Outbox outbox : open.values()) {
             try {
-                long quiet = outbox.nanosSinceHeard(now);
+                long quiet = outbox.nanosSinceLife(now);
                 if (quiet > idleAfter) {
                     LOG.log(System.Logger.Level.INFO, "{0} session {1}: idle for {2} s; closing",
                             outbox.endpoint(), outbox.id(), String.valueOf(quiet / 1_000_000_000));

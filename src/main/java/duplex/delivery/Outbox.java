@@ -64,6 +64,8 @@ public final class Outbox {
     private final AtomicBoolean sending = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastHeardNanos = System.nanoTime();
+    /** When a data send last completed: the peer's socket is still taking what we send. */
+    private volatile long lastDeliveredNanos = System.nanoTime();
     private volatile long lastPingNanos = System.nanoTime();
     private final long sendTimeoutNanos;
     /** When the send now on the wire was started (System.nanoTime, never 0), or 0 when none is. */
@@ -246,6 +248,16 @@ public final class Outbox {
         return now - lastHeardNanos;
     }
 
+    /**
+     * Time since the connection last showed life: something arrived from the peer, or one of our
+     * sends completed. A busy listener is rarely pinged (pings wait for a quiet moment), but its
+     * sends keep completing; a dead peer's sends stop completing once its socket buffers are
+     * full, and then this grows (the send timeout catches the one stuck in flight too).
+     */
+    long nanosSinceLife(long now) {
+        return now - Math.max(lastHeardNanos, lastDeliveredNanos);
+    }
+
     /** A send has been on the wire for longer than the send timeout. */
     boolean sendOverdue(long now) {
         long since = inFlightSince;
@@ -413,6 +425,7 @@ public final class Outbox {
                 queuedBytes.addAndGet(-frame.bytes());
             }
             if (result.isOK()) {
+                lastDeliveredNanos = System.nanoTime();
                 traffic.sent(frame.bytes());
             } else {
                 failed(result.getException());
