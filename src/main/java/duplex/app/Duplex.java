@@ -7,6 +7,8 @@ import duplex.chat.ChatEndpoint;
 import duplex.chat.Rooms;
 import duplex.delivery.Connections;
 import duplex.echo.EchoEndpoint;
+import duplex.guard.AddressLimiter;
+import duplex.guard.OriginPolicy;
 import duplex.ops.EndpointMetrics;
 import duplex.ops.Health;
 import duplex.ops.Metrics;
@@ -20,7 +22,9 @@ import duplex.quotes.SimulatedFeed;
 import jakarta.websocket.CloseReason;
 
 import java.time.Clock;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +67,9 @@ public final class Duplex implements AutoCloseable {
     /** Threads started by {@link #named} that may still be alive; see there. */
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private volatile boolean serving = true;
+    private final OriginPolicy originPolicy;
+    /** Proves that a request header was set by this deployment's HandshakeGuard, not by a client. */
+    private final String handshakeToken;
 
     public Duplex(Settings settings) {
         this.settings = settings;
@@ -72,9 +79,14 @@ public final class Duplex implements AutoCloseable {
         this.closer = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-closer"));
         ((ThreadPoolExecutor) closer).allowCoreThreadTimeOut(true);
         this.metrics = new Metrics(ENDPOINT_NAMES);
+        this.originPolicy = settings.originPolicy();
+        byte[] secret = new byte[16];
+        new SecureRandom().nextBytes(secret);
+        this.handshakeToken = HexFormat.of().formatHex(secret);
         this.connections = new Connections(new Connections.Limits(
                 settings.outboxMaxMessages(), settings.outboxMaxBytes(), settings.sendTimeout(),
-                settings.idleTimeout(), settings.pingInterval()), scheduler, closer, metrics::endpoint);
+                settings.idleTimeout(), settings.pingInterval()), scheduler, closer, metrics::endpoint,
+                new AddressLimiter(settings.maxConnectionsPerAddress()));
         this.bus = newBus(settings);
         metrics.bus(bus::status);
         EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
@@ -101,6 +113,14 @@ public final class Duplex implements AutoCloseable {
 
     public Connections connections() {
         return connections;
+    }
+
+    public OriginPolicy originPolicy() {
+        return originPolicy;
+    }
+
+    public String handshakeToken() {
+        return handshakeToken;
     }
 
     public Metrics metrics() {

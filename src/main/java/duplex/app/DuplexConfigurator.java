@@ -1,14 +1,23 @@
 package duplex.app;
 
 import duplex.delivery.RemoteAddress;
+import duplex.guard.ClientAddress;
+import duplex.guard.HandshakeRefusal;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Hands each new endpoint instance its shared services.
+ * Hands each new endpoint instance its shared services, and applies the origin policy to every
+ * endpoint's handshake.
+ *
+ * <p>The origin policy is applied twice, on purpose. On servlet containers {@code HandshakeGuard}
+ * (a filter) has already refused a bad origin with 403. Standalone Tyrus has no filters: there
+ * {@link #checkOrigin} refuses (403) what no Host could make acceptable, and
+ * {@link #modifyHandshake}, the first call that sees the Host header, refuses the rest.
  *
  * <p>Why a static reference: the container instantiates a configurator from the annotation and
  * gives it no path to the ServletContext, so the running {@link Duplex} must be reachable from
@@ -29,19 +38,36 @@ public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
         RUNNING.compareAndSet(duplex, null);
     }
 
+    @Override
+    public boolean checkOrigin(String originHeaderValue) {
+        Duplex duplex = RUNNING.get();
+        if (duplex == null) {
+            return true; // not running: getEndpointInstance refuses the connection anyway
+        }
+        // Same-origin requests depend on the Host header, which only modifyHandshake sees.
+        return duplex.originPolicy().decideWithoutHost(originHeaderValue).orElse(true);
+    }
+
     /**
-     * Records the client's address for the logs (see {@link HandshakeAddress}). Only where the
-     * container hands this method a per-session copy of the configuration (Tomcat does): where it
-     * is shared (Tyrus), writing to it would mix up concurrent handshakes, and Tyrus reports the
-     * address on its session anyway.
+     * Applies the whole origin policy (now that the Host header is visible), and records the
+     * client's address for the per-address limit and the logs. Tomcat 10.1+ and Tyrus 2.1+
+     * (WebSocket 2.1) hand this method a per-handshake copy of the configuration whose user
+     * properties become the session's: nothing written here is shared between connections.
      */
     @Override
     public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
         super.modifyHandshake(config, request, response);
-        String address = HandshakeAddress.current();
-        if (address != null && config.getClass().getSimpleName().contains("PerSession")) {
-            config.getUserProperties().put(RemoteAddress.USER_PROPERTY, address);
+        Duplex duplex = RUNNING.get();
+        if (duplex == null) {
+            return;
         }
+        Optional<String> origin = ClientAddress.header(request.getHeaders(), "Origin");
+        Optional<String> host = ClientAddress.header(request.getHeaders(), "Host");
+        if (!duplex.originPolicy().allows(origin.orElse(null), host.orElse(null))) {
+            throw HandshakeRefusal.refuse(request, response, 403, "Origin not allowed");
+        }
+        ClientAddress.fromHandshake(request, duplex.handshakeToken())
+                .ifPresent(address -> config.getUserProperties().put(RemoteAddress.USER_PROPERTY, address));
     }
 
     /**

@@ -1,9 +1,14 @@
 package duplex.app;
 
+import duplex.guard.HandshakeGuard;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
+
+import java.util.EnumSet;
 
 /** Starts Duplex with the web application and stops it, gracefully, with it. */
 @WebListener
@@ -19,6 +24,12 @@ public final class DuplexListener implements ServletContextListener {
         Settings settings = Settings.load(Config.fromPlatform(context::getInitParameter));
         Duplex duplex = new Duplex(settings);
         DuplexConfigurator.install(duplex);
+        // Ahead of the container's own WebSocket filter (which is registered "after" the
+        // declared ones), so a refused handshake never reaches the upgrade.
+        FilterRegistration.Dynamic guard = context.addFilter("duplex-handshake-guard",
+                new HandshakeGuard(duplex.originPolicy(), duplex.handshakeToken()));
+        guard.setAsyncSupported(true);
+        guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         context.setAttribute(ATTRIBUTE, duplex);
         LOG.log(System.Logger.Level.INFO, "Duplex started at {0} with {1}", context.getContextPath(), settings);
     }

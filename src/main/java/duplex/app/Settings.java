@@ -1,8 +1,10 @@
 package duplex.app;
 
 import duplex.guard.RateLimiter;
+import duplex.guard.OriginPolicy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +36,10 @@ import java.util.Map;
  * @param rateLimitStrikes   rate_limited answers (one forgiven per second) after which a session is closed with 1008
  * @param quotesTicksPerSecond how many times a second each symbol of the simulated feed moves
  * @param quotesSeed         seed of the simulated feed's random walk: the same seed, the same prices
+ * @param allowedOrigins     origins (besides the application's own) whose pages may open a WebSocket;
+ *                           {@code *} allows every origin (development only)
+ * @param maxConnectionsPerAddress open connections one client address may have, over all endpoints;
+ *                           one more is closed with 1013 Try Again Later
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -57,9 +63,14 @@ public record Settings(
         int rateLimitBurst,
         int rateLimitStrikes,
         int quotesTicksPerSecond,
-        long quotesSeed) {
+        long quotesSeed,
+        List<String> allowedOrigins,
+        int maxConnectionsPerAddress) {
+
+    public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
 
     public Settings {
+        allowedOrigins = List.copyOf(allowedOrigins);
         if (!redisUrl.isEmpty() && !redisUrl.matches("(?i)rediss?://.+")) {
             throw new IllegalArgumentException("Invalid value '" + redisUrl + "' for duplex.redis-url (environment "
                     + Config.environmentName("duplex.redis-url") + "): expected redis://host:port or rediss://host:port");
@@ -68,6 +79,11 @@ public record Settings(
             throw new IllegalArgumentException("duplex.cluster.node-timeout (" + clusterNodeTimeout
                     + ") must be at least twice duplex.cluster.heartbeat (" + clusterHeartbeat + ")");
         }
+    }
+
+    /** The origin policy these settings describe. */
+    public OriginPolicy originPolicy() {
+        return OriginPolicy.of(allowedOrigins);
     }
 
     public static Settings load(Config config) {
@@ -93,12 +109,27 @@ public record Settings(
                 config.integer("duplex.rate-limit.burst", 40, 1, 1_000_000),
                 config.integer("duplex.rate-limit.strikes", 40, 1, 1_000_000),
                 config.integer("duplex.quotes.ticks-per-second", 10, 1, 1000),
-                config.longValue("duplex.quotes.seed", 42, Long.MIN_VALUE, Long.MAX_VALUE));
+                config.longValue("duplex.quotes.seed", 42, Long.MIN_VALUE, Long.MAX_VALUE),
+                allowedOrigins(config),
+                config.integer("duplex.max-connections-per-address", 100, 1, 1_000_000));
     }
 
     /** The per-session limit on client messages, for every endpoint that takes them. */
     public RateLimiter.Policy rateLimit() {
         return new RateLimiter.Policy(rateLimitPerSecond, rateLimitBurst, rateLimitStrikes);
+
+    }
+
+    private static List<String> allowedOrigins(Config config) {
+        String raw = config.string(ALLOWED_ORIGINS, "");
+        List<String> entries = OriginPolicy.split(raw);
+        try {
+            OriginPolicy.of(entries);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid value '" + raw + "' for " + ALLOWED_ORIGINS
+                    + " (environment " + Config.environmentName(ALLOWED_ORIGINS) + "): " + e.getMessage(), e);
+        }
+        return entries;
     }
 
     public static Settings defaults() {

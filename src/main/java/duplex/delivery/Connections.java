@@ -1,8 +1,10 @@
 package duplex.delivery;
 
+import duplex.guard.AddressLimiter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,9 @@ public final class Connections {
     private final ExecutorService closer;
     private final Function<String, Traffic> traffic;
     private final Map<String, Outbox> open = new ConcurrentHashMap<>();
+    /** Session id to the client address counted for it in {@link #perAddress}. */
+    private final Map<String, String> addresses = new ConcurrentHashMap<>();
+    private final AddressLimiter perAddress;
     private final ScheduledFuture<?> heartbeat;
 
     public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer) {
@@ -39,7 +44,14 @@ public final class Connections {
     /** With {@code traffic}: the {@link Traffic} to report an endpoint's connections to, by endpoint name. */
     public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer,
                        Function<String, Traffic> traffic) {
+        this(limits, scheduler, closer, traffic, null);
+    }
+
+    /** And with a bound on open connections per client address ({@code perAddress} null: none). */
+    public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer,
+                       Function<String, Traffic> traffic, AddressLimiter perAddress) {
         this.limits = limits;
+        this.perAddress = perAddress;
         this.closer = closer;
         this.traffic = traffic;
         long tick = heartbeatTick(limits).toMillis();
@@ -60,8 +72,30 @@ public final class Connections {
                 : tick.compareTo(Duration.ofMillis(25)) < 0 ? Duration.ofMillis(25) : tick;
     }
 
-    /** Registers a newly opened session and logs it; call from {@code @OnOpen}. */
+    /**
+     * Thrown by {@link #open} for a connection over its address's limit, after that connection
+     * was closed with 1013 Try Again Later. Letting it propagate out of {@code @OnOpen} stops
+     * the endpoint from going on (joining a room, announcing a member) for a refused connection.
+     */
+    public static final class Refused extends RuntimeException {
+        public Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Close reason of a connection refused because its address has too many. */
+    public static final String TOO_MANY_CONNECTIONS = "too many connections from your address";
+
+    /**
+     * Registers a newly opened session and logs it; call first thing in {@code @OnOpen}.
+     *
+     * @throws Refused when the client's address already has the most connections it may have:
+     *                 the session has been closed with 1013; let the exception propagate
+     */
     public Outbox open(String endpoint, Session session) {
+        if (perAddress != null) {
+            admit(endpoint, session);
+        }
         Traffic endpointTraffic = traffic.apply(endpoint);
         Outbox outbox = new Outbox(session, endpoint, closer, limits.maxMessages(), limits.maxBytes(),
                 limits.sendTimeout().toMillis(), endpointTraffic);
@@ -73,6 +107,28 @@ public final class Connections {
         return outbox;
     }
 
+    private void admit(String endpoint, Session session) {
+        // An address the container did not tell us is not limited: better than one shared
+        // bucket that would lock every such client out together.
+        String address = RemoteAddress.of(session);
+        if (RemoteAddress.UNKNOWN.equals(address)) {
+            return;
+        }
+        if (perAddress.tryAcquire(address)) {
+            addresses.put(session.getId(), address);
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "{0} session {1}: {2} already has {3} connections; refusing",
+                endpoint, session.getId(), address, perAddress.maxPerAddress());
+        try {
+            // Synchronous on purpose: nothing else is in flight on a session that has just opened.
+            session.close(new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing refused session {0}: {1}", session.getId(), e.toString());
+        }
+        throw new Refused(TOO_MANY_CONNECTIONS);
+    }
+
     /**
      * Forgets a session and logs its close with code and reason; call from {@code @OnClose}.
      * Safe to call twice: only the first call counts and logs.
@@ -82,6 +138,10 @@ public final class Connections {
             return;
         }
         outbox.closedByPeer();
+        String address = addresses.remove(outbox.id());
+        if (address != null) {
+            perAddress.release(address);
+        }
         if (open.remove(outbox.id()) == null) {
             return;
         }

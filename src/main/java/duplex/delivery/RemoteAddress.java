@@ -8,7 +8,8 @@ import java.lang.reflect.Method;
  * The peer's address of a WebSocket session, for the logs. The WebSocket API has no call for
  * it, so it comes from what the container offers: Tyrus (embedded, Payara) has a public
  * {@code getRemoteAddr()} on its session; on Tomcat the handshake stores it in the session's
- * user properties under {@link #USER_PROPERTY} (see {@code DuplexConfigurator}). Never throws.
+ * user properties under {@link #USER_PROPERTY} (see {@code DuplexConfigurator} and
+ * {@code guard.ClientAddress}). Never throws.
  */
 public final class RemoteAddress {
 

@@ -42,7 +42,10 @@ class TomcatLifecycleIT {
 
     @BeforeAll
     static void start() {
-        tomcat = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-lifecycle"), Duration.ofMinutes(3));
+        // All 9000 connections come from 127.0.0.1; the per-address limit (default 100) is
+        // there to refuse exactly that from a single client.
+        tomcat = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-lifecycle")
+                .systemProperty("duplex.max-connections-per-address", "20000"), Duration.ofMinutes(3));
     }
 
     @AfterAll
@@ -153,7 +156,8 @@ class TomcatLifecycleIT {
         // So the 9000 above are accepted because of deploy/server.xml, and a stock 8192 would not be.
         int cap = 100;
         try (TomcatServer capped = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-capped")
-                .systemProperty("duplex.max-connections", String.valueOf(cap)), Duration.ofMinutes(3))) {
+                .systemProperty("duplex.max-connections", String.valueOf(cap))
+                .systemProperty("duplex.max-connections-per-address", "20000"), Duration.ofMinutes(3))) {
             try (WebSocketFlood flood = new WebSocketFlood(new InetSocketAddress("127.0.0.1", capped.port()), "/duplex/echo")) {
                 int open = flood.openUpTo(cap + 50, 200, Duration.ofSeconds(10));
                 // The start-up probe's keep-alive HTTP connection may hold one of the slots.

@@ -1,0 +1,121 @@
+package duplex.guard;
+
+import duplex.testing.DuplexServer;
+import duplex.testing.TomcatServer;
+import duplex.testing.WsClient;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.WebSocketHandshakeException;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The origin policy with its knob, on embedded Tyrus (configurator) and Tomcat (filter), with a
+ * real client (the JDK's, which lets a test set the Origin header as a browser would).
+ */
+class OriginIT {
+
+    /** The HTTP status of a refused handshake, or 101 when it was accepted. */
+    static int handshake(URI uri, String origin) {
+        try {
+            var socket = WsClient.attempt(uri, origin == null ? Map.of() : Map.of("Origin", origin))
+                    .orTimeout(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS).join();
+            socket.abort();
+            return 101;
+        } catch (CompletionException e) {
+            WebSocketHandshakeException refused = assertInstanceOf(WebSocketHandshakeException.class, e.getCause(), e.toString());
+            return refused.getResponse().statusCode();
+        }
+    }
+
+    private static void allowlistApplies(URI echo) {
+        assertEquals(101, handshake(echo, "https://app.example.com"));
+        assertEquals(101, handshake(echo, "http://localhost:" + echo.getPort()));
+        assertEquals(101, handshake(echo, null));
+        assertEquals(403, handshake(echo, "https://evil.example.com"));
+        assertEquals(403, handshake(echo, "https://app.example.com:8443"));
+    }
+
+    @Test
+    void allowlistOnTyrus() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.allowed-origins", "https://app.example.com"))) {
+            allowlistApplies(server.ws("echo"));
+            // Refused handshakes never reached an endpoint; accepted ones are gone again.
+            org.awaitility.Awaitility.await().atMost(WsClient.TIMEOUT).until(() -> server.duplex().connections().count() == 0);
+        }
+    }
+
+    @Test
+    void refusedOnTyrusNeverReachesAnEndpoint() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of());
+             WsClient bystander = WsClient.connect(server.ws("echo"))) {
+            assertEquals(1, server.duplex().connections().count());
+            assertEquals(403, handshake(server.ws("echo"), "https://evil.example.com"));
+            // Tyrus's own refusal from checkOrigin has no Content-Length, so the JDK client would
+            // wait for a body until the connection closes; the status line is what counts here.
+            try (duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(server.ws("echo"))) {
+                assertEquals(403, raw.handshake(server.ws("echo"), Map.of("Origin", "null")).status());
+            }
+            assertEquals(1, server.duplex().connections().count());
+            bystander.send("fine");
+            assertEquals("fine", bystander.nextText());
+        }
+    }
+
+    @Test
+    void starAllowsEveryOriginOnTyrus() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.allowed-origins", "*"))) {
+            assertEquals(101, handshake(server.ws("echo"), "https://evil.example.com"));
+            try (duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(server.ws("echo"))) {
+                assertEquals(101, raw.handshake(server.ws("echo"), Map.of("Origin", "null")).status());
+            }
+        }
+    }
+
+    @Test
+    void allowlistOnTomcat() {
+        try (TomcatServer server = TomcatServer.war(Map.of("duplex.allowed-origins", "https://app.example.com"))) {
+            allowlistApplies(server.ws("echo"));
+            // The page of the application itself still loads: the filter only looks at upgrades.
+            assertEquals(200, OriginIT.get(server.http("echo.html"), "https://evil.example.com"));
+        }
+    }
+
+    @Test
+    void perAddressLimitFollowsItsKnob() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.max-connections-per-address", "2"));
+             WsClient first = WsClient.connect(server.ws("echo"));
+             WsClient second = WsClient.connect(server.ws("echo"))) {
+            try (WsClient third = WsClient.connect(server.ws("echo"))) {
+                WsClient.Closed closed = third.awaitClose();
+                assertEquals(1013, closed.code());
+                assertEquals("too many connections from your address", closed.reason());
+            }
+            first.send("still served");
+            assertEquals("still served", first.nextText());
+            first.close();
+            org.awaitility.Awaitility.await().atMost(WsClient.TIMEOUT).untilAsserted(() -> {
+                try (WsClient again = WsClient.connect(server.ws("echo"))) {
+                    again.send("a slot is free again");
+                    assertEquals("a slot is free again", again.nextText());
+                }
+            });
+            assertThrows(AssertionError.class, () -> second.next(java.time.Duration.ofMillis(1)), "the others saw nothing");
+        }
+    }
+
+    static int get(URI uri, String origin) {
+        try {
+            var request = java.net.http.HttpRequest.newBuilder(uri).header("Origin", origin).GET().build();
+            return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
