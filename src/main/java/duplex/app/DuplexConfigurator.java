@@ -3,6 +3,7 @@ package duplex.app;
 import duplex.delivery.RemoteAddress;
 import duplex.guard.ClientAddress;
 import duplex.guard.HandshakeRefusal;
+import duplex.guard.StaffRooms;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -65,6 +66,11 @@ public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
         Optional<String> host = ClientAddress.header(request.getHeaders(), "Host");
         if (!duplex.originPolicy().allows(origin.orElse(null), host.orElse(null))) {
             throw HandshakeRefusal.refuse(request, response, 403, "Origin not allowed");
+        }
+        // HandshakeGuard has checked this on servlet containers; standalone Tyrus has no login,
+        // so there a staff room is refused to everyone.
+        if (StaffRooms.isStaffRoomPath(request.getRequestURI().getPath()) && !request.isUserInRole(StaffRooms.ROLE)) {
+            throw HandshakeRefusal.refuse(request, response, 403, "Staff only");
         }
         ClientAddress.fromHandshake(request, duplex.handshakeToken())
                 .ifPresent(address -> config.getUserProperties().put(RemoteAddress.USER_PROPERTY, address));

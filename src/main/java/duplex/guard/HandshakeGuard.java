@@ -27,7 +27,12 @@ import java.util.List;
  * of the container's filters. Standalone Tyrus has no servlets; there the configurator applies
  * the same policy (see {@code DuplexConfigurator}).
  *
- * <p>It also hands the client's address to the handshake (see {@link ClientAddress}).
+ * <p>It also applies container-managed identity to the handshake: a request for a staff room
+ * ({@link StaffRooms}) must be authenticated (the container's login from {@code web.xml}:
+ * no credentials get its challenge, 401) and in the role {@code staff} (else 403); a request that
+ * carries credentials anywhere is authenticated, so that chat sees the user and marks the member
+ * verified (wrong credentials get 401). And it hands the client's address to the handshake
+ * (see {@link ClientAddress}).
  */
 public final class HandshakeGuard implements Filter {
 
@@ -54,6 +59,20 @@ public final class HandshakeGuard implements Filter {
             LOG.log(System.Logger.Level.INFO, "WebSocket handshake to {0} refused: origin {1} not allowed (host {2})",
                     http.getRequestURI(), origin, http.getHeader("Host"));
             httpResponse.sendError(HttpServletResponse.SC_FORBIDDEN, "Origin not allowed");
+            return;
+        }
+        String path = http.getServletPath() + (http.getPathInfo() == null ? "" : http.getPathInfo());
+        boolean staffRoom = StaffRooms.isStaffRoomPath(path);
+        if ((staffRoom || http.getHeader("Authorization") != null) && http.getUserPrincipal() == null
+                && !http.authenticate(httpResponse)) {
+            // The container has answered (401 with its challenge, for BASIC).
+            LOG.log(System.Logger.Level.INFO, "WebSocket handshake to {0} refused: not authenticated", http.getRequestURI());
+            return;
+        }
+        if (staffRoom && !http.isUserInRole(StaffRooms.ROLE)) {
+            LOG.log(System.Logger.Level.INFO, "WebSocket handshake to {0} refused: {1} is not in role {2}",
+                    http.getRequestURI(), http.getUserPrincipal().getName(), StaffRooms.ROLE);
+            httpResponse.sendError(HttpServletResponse.SC_FORBIDDEN, "Staff only");
             return;
         }
         chain.doFilter(new StampedRequest(http, token + " " + http.getRemoteAddr()), response);

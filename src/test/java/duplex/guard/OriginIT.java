@@ -110,6 +110,16 @@ class OriginIT {
         }
     }
 
+    @Test
+    void onStandaloneTyrusWithNoLoginAStaffRoomIsRefusedToEveryone() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(duplex.app.Duplex.ENDPOINTS.stream()
+                .anyMatch(e -> e.getSimpleName().equals("ChatEndpoint")), "no chat endpoint yet");
+        try (DuplexServer server = DuplexServer.embedded(Map.of());
+             duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(server.ws("chat/staff-ops"))) {
+            assertEquals(403, raw.handshake(server.ws("chat/staff-ops"), Map.of()).status());
+        }
+    }
+
     static int get(URI uri, String origin) {
         try {
             var request = java.net.http.HttpRequest.newBuilder(uri).header("Origin", origin).GET().build();

@@ -49,6 +49,14 @@ public final class TomcatServer implements AutoCloseable {
 
     /** The Duplex WAR with these knobs as context parameters ({@code duplex.x -> value}). */
     public static TomcatServer war(Map<String, String> knobs) {
+        return war(knobs, null);
+    }
+
+    /**
+     * As {@link #war(Map)}, with a users file ({@code tomcat-users.xml} format) as the context's
+     * realm (a MemoryRealm), for the container-managed login that web.xml configures.
+     */
+    public static TomcatServer war(Map<String, String> knobs, Path usersFile) {
         if (!Files.isDirectory(EXPLODED_WAR.resolve("WEB-INF"))) {
             throw new IllegalStateException(EXPLODED_WAR.toAbsolutePath() + " is missing: run the tests with mvn verify (package builds it)");
         }
@@ -64,6 +72,11 @@ public final class TomcatServer implements AutoCloseable {
         standard.setClearReferencesRmiTargets(false);
         standard.setClearReferencesThreadLocals(false);
         knobs.forEach(context::addParameter);
+        if (usersFile != null) {
+            org.apache.catalina.realm.MemoryRealm realm = new org.apache.catalina.realm.MemoryRealm();
+            realm.setPathname(usersFile.toAbsolutePath().toString());
+            context.setRealm(realm);
+        }
         // No Jasper here: serve static files with the DefaultServlet and skip the default web.xml
         // (which would map JSPs to a servlet that is not on the class path).
         Tomcat.addServlet(context, "default", new DefaultServlet());
