@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JsonTextFuzzTest {
 
-    @FuzzTest(maxDuration = "45s")
+    @FuzzTest(maxDuration = "40s")
     void parseMessageNeverThrows(FuzzedDataProvider data) {
         String text = data.consumeRemainingAsString();
         JsonText.Parsed parsed = JsonText.parseMessage(text);

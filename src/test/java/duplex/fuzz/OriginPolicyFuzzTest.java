@@ -21,7 +21,7 @@ class OriginPolicyFuzzTest {
     private static final OriginPolicy SAME = OriginPolicy.sameOriginOnly();
     private static final OriginPolicy LISTED = OriginPolicy.of(List.of("https://app.example.com"));
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void decisionsAreTotalAndConsistent(FuzzedDataProvider data) {
         String origin = data.consumeBoolean() ? null : data.consumeString(200);
         String host = data.consumeBoolean() ? null : data.consumeRemainingAsString();
