@@ -58,6 +58,7 @@ abstract class HostileClientCases {
     static Duration baselineRoundTrips;
 
     private WsClient bystander;
+    private WsClient chatBystander;
     private String currentCase;
 
     /** The server under test: a name for the record, and its URIs. */
@@ -93,6 +94,11 @@ abstract class HostileClientCases {
         bystander = WsClient.connect(ws("echo"), "echo");
         bystander.send("bystander ready");
         assertEquals("bystander ready", bystander.nextText());
+        if (hasChat()) {
+            // A chat member in a room of its own: the chat cases must not reach it either.
+            chatBystander = WsClient.connect(ws("chat/bystanders?name=watcher"));
+            assertTrue(chatBystander.nextText().contains("\"welcome\""));
+        }
     }
 
     @AfterEach
@@ -103,6 +109,13 @@ abstract class HostileClientCases {
         bystander.send("still there?");
         assertEquals("still there?", bystander.nextText());
         bystander.close();
+        if (chatBystander != null) {
+            assertEquals(0, chatBystander.backlog(), "the chat bystander received something during " + currentCase);
+            chatBystander.send("{\"type\":\"say\",\"text\":\"still here\"}");
+            assertTrue(chatBystander.nextText().contains("still here"));
+            chatBystander.close();
+            chatBystander = null;
+        }
 
         Duration elapsed = roundTrips();
         Duration allowed = baselineRoundTrips.multipliedBy(SLOWDOWN_FACTOR).plusSeconds(2);
@@ -475,6 +488,143 @@ abstract class HostileClientCases {
                 assertEquals("back", again.readFrame().text());
             }
         });
+    }
+
+    // ---------------------------------------------------------------- JSON and frames to chat
+
+    /** Whether this server has the chat endpoint (the JSON cases need it). */
+    abstract boolean hasChat();
+
+    private static int rooms;
+
+    /** A member of a fresh room, past its welcome. */
+    private RawWebSocket joinChat() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(hasChat(), "no chat endpoint in this build");
+        String room = "hostile-" + (++rooms) + "-" + Long.toHexString(System.nanoTime());
+        RawWebSocket raw = RawWebSocket.open(ws("chat/" + room + "?name=hostile"));
+        RawWebSocket.Frame welcome = raw.readFrame();
+        assertEquals("welcome", json(welcome).getString("type"), welcome.text());
+        return raw;
+    }
+
+    private static jakarta.json.JsonObject json(RawWebSocket.Frame frame) {
+        assertEquals(RawWebSocket.TEXT, frame.opcode(), "expected a text frame, got opcode " + frame.opcode()
+                + (frame.opcode() == RawWebSocket.CLOSE ? " close " + frame.closeCode() + " " + frame.closeReason() : ""));
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(new java.io.StringReader(frame.text()))) {
+            return reader.readObject();
+        }
+    }
+
+    /** Sends one text to a fresh chat member and returns the error code it got back. */
+    private String chatErrorFor(String text) {
+        try (RawWebSocket raw = joinChat()) {
+            raw.sendText(text);
+            jakarta.json.JsonObject answer = json(raw.readFrame());
+            assertEquals("error", answer.getString("type"), answer.toString());
+            String shown = text.length() > 60 ? text.substring(0, 60) + "... (" + text.length() + " chars)" : text;
+            record("`" + shown.replace("|", "\\|") + "` -> error " + answer.getString("code") + " \"" + answer.getString("message") + "\"");
+            // Still a member afterwards: a good message goes through.
+            raw.sendText("{\"type\":\"say\",\"text\":\"still here\"}");
+            jakarta.json.JsonObject said = json(raw.readFrame());
+            assertEquals("message", said.getString("type"), said.toString());
+            return answer.getString("code");
+        }
+    }
+
+    @Test
+    void chatNotJsonOrNotAnObjectIsBadJson() {
+        assertEquals("bad_json", chatErrorFor("hello"));
+        assertEquals("bad_json", chatErrorFor("[1,2,3]"));
+        assertEquals("bad_json", chatErrorFor("[{\"type\":\"say\",\"text\":\"in an array\"}]"));
+        assertEquals("bad_json", chatErrorFor("\"just a string\""));
+        assertEquals("bad_json", chatErrorFor("{\"type\":\"say\",\"text\":\"x\"} trailing"));
+    }
+
+    @Test
+    void chatTenThousandLevelsOfNestingIsBadJson() {
+        assertEquals("bad_json", chatErrorFor("[".repeat(10_000) + "]".repeat(10_000)));
+        assertEquals("bad_json", chatErrorFor("{\"type\":\"say\",\"text\":\"x\",\"deep\":" + "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_001)));
+    }
+
+    @Test
+    void chatTenMegabyteStringIsCutOffAt1009() {
+        try (RawWebSocket raw = joinChat()) {
+            String huge = "{\"type\":\"say\",\"text\":\"" + "a".repeat(10 * 1024 * 1024) + "\"}";
+            raw.writeRaw(RawWebSocket.encode(true, 0, RawWebSocket.TEXT, huge.getBytes(StandardCharsets.UTF_8), true, huge.length()));
+            RawWebSocket.Frame close = raw.awaitClose();
+            int code = close == null ? 1006 : close.closeCode();
+            record("10 MiB text in one frame -> close " + code + (close == null ? "" : " \"" + close.closeReason() + "\""));
+            assertEquals(1009, code);
+        }
+    }
+
+    @Test
+    void chatNumbersAsStringsAndStringsAsNumbersAreInvalid() {
+        assertEquals("invalid", chatErrorFor("{\"type\":\"say\",\"text\":42}"));
+        assertEquals("invalid", chatErrorFor("{\"type\":\"say\",\"text\":true}"));
+        assertEquals("invalid", chatErrorFor("{\"type\":\"say\",\"text\":null}"));
+        assertEquals("invalid", chatErrorFor("{\"type\":\"rename\",\"name\":12345}"));
+        assertEquals("invalid", chatErrorFor("{\"type\":42,\"text\":\"hi\"}"));
+        assertEquals("unknown_type", chatErrorFor("{\"type\":\"42\",\"text\":\"hi\"}"));
+        assertEquals("bad_json", chatErrorFor("{\"type\":\"say\",\"text\":\"hi\",\"n\":1" + "0".repeat(500) + "}"));
+    }
+
+    @Test
+    void chatDuplicateKeysAreBadJson() {
+        assertEquals("bad_json", chatErrorFor("{\"type\":\"say\",\"text\":\"a\",\"text\":\"b\"}"));
+        assertEquals("bad_json", chatErrorFor("{\"type\":\"say\",\"type\":\"rename\",\"name\":\"x\"}"));
+    }
+
+    @Test
+    void chatUnknownFieldsAreIgnoredAndNotPassedOn() {
+        try (RawWebSocket raw = joinChat()) {
+            raw.sendText("{\"type\":\"say\",\"text\":\"hello\",\"admin\":true,\"from\":{\"id\":\"x\",\"name\":\"root\"},\"__proto__\":{\"x\":1}}");
+            jakarta.json.JsonObject said = json(raw.readFrame());
+            assertEquals("message", said.getString("type"), said.toString());
+            assertEquals("hello", said.getString("text"));
+            assertEquals("hostile", said.getJsonObject("from").getString("name"), "the sender cannot choose its from");
+            assertTrue(!said.containsKey("admin") && !said.containsKey("__proto__"), said.toString());
+            record("unknown fields (admin, from, __proto__) ignored: the message went out with the server's from, nothing else");
+        }
+    }
+
+    @Test
+    void chatBinaryFrameIs1003() {
+        try (RawWebSocket raw = joinChat()) {
+            raw.send(RawWebSocket.BINARY, new byte[] {1, 2, 3});
+            RawWebSocket.Frame close = raw.awaitClose();
+            int code = close == null ? 1006 : close.closeCode();
+            record("binary frame -> close " + code + (close == null ? "" : " \"" + close.closeReason() + "\""));
+            assertEquals(1003, code);
+        }
+    }
+
+    @Test
+    void chatFloodIsRateLimitedThenClosed() {
+        try (RawWebSocket raw = joinChat()) {
+            java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 10_000; i++) {
+                byte[] say = ("{\"type\":\"say\",\"text\":\"flood " + i + "\"}").getBytes(StandardCharsets.UTF_8);
+                burst.writeBytes(RawWebSocket.encode(true, 0, RawWebSocket.TEXT, say, true, say.length));
+            }
+            raw.writeRaw(burst.toByteArray());
+            int delivered = 0;
+            int limited = 0;
+            RawWebSocket.Frame frame;
+            while ((frame = raw.readFrame()) != null && frame.opcode() == RawWebSocket.TEXT) {
+                String type = json(frame).getString("type");
+                if (type.equals("message")) {
+                    delivered++;
+                } else if (type.equals("error")) {
+                    limited++;
+                }
+            }
+            int code = frame == null ? 1006 : frame.closeCode();
+            record("10000 says in one burst: " + delivered + " delivered, " + limited + " rate_limited errors, then close " + code
+                    + (frame == null ? "" : " \"" + frame.closeReason() + "\""));
+            assertTrue(delivered < 10_000, "the rate limit let everything through");
+            assertTrue(code == 1008 || code == 1006, "closed with " + code);
+        }
     }
 
     // ---------------------------------------------------------------- helpers

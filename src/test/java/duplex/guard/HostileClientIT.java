@@ -54,4 +54,9 @@ class HostileClientIT extends HostileClientCases {
     int hugeFrameCloseCode() {
         return 1011;
     }
+
+    @Override
+    boolean hasChat() {
+        return duplex.app.Duplex.ENDPOINTS.stream().anyMatch(e -> e.getSimpleName().equals("ChatEndpoint"));
+    }
 }

@@ -55,4 +55,9 @@ class HostileTomcatIT extends HostileClientCases {
     int hugeFrameCloseCode() {
         return 1009;
     }
+
+    @Override
+    boolean hasChat() {
+        return duplex.app.Duplex.ENDPOINTS.stream().anyMatch(e -> e.getSimpleName().equals("ChatEndpoint"));
+    }
 }
