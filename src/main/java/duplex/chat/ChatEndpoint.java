@@ -22,6 +22,8 @@ import jakarta.websocket.server.PathParam;
 import jakarta.websocket.server.ServerEndpoint;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.Principal;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
@@ -74,8 +76,12 @@ public final class ChatEndpoint {
             refuse(CloseCodes.VIOLATED_POLICY, "invalid room name");
             return;
         }
+        // A user the container authenticated (web.xml login, see guard.HandshakeGuard) is who they
+        // say they are: their login is their name, whatever ?name= says, and it is marked verified.
+        Principal user = session.getUserPrincipal();
         Optional<String> rawName = parameter(session, "name");
-        Optional<String> name = rawName.isEmpty() ? Optional.of(Names.guest()) : Names.nickname(rawName.get());
+        Optional<String> name = user != null ? Names.nickname(user.getName())
+                : rawName.isEmpty() ? Optional.of(Names.guest()) : Names.nickname(rawName.get());
         if (name.isEmpty()) {
             refuse(CloseCodes.VIOLATED_POLICY, "invalid name");
             return;
@@ -93,7 +99,7 @@ public final class ChatEndpoint {
                 return;
             }
         }
-        Participant joining = new Participant(newId(), name.get(), outbox);
+        Participant joining = new Participant(newId(), name.get(), outbox, user != null);
         Optional<Room> joined;
         try {
             joined = rooms.join(roomName, joining, since);
@@ -156,7 +162,11 @@ public final class ChatEndpoint {
                     return null;
                 });
             } else if (message instanceof ClientMessage.Rename rename) {
-                here.rename(self, rename.name());
+                if (self.verified()) {
+                    reply(new ErrorMessage(ErrorCode.INVALID, "a signed-in member keeps the name of their login"));
+                } else {
+                    here.rename(self, rename.name());
+                }
             } else if (message instanceof ClientMessage.Rejected rejected) {
                 reply(rejected.error());
             }
@@ -164,6 +174,18 @@ public final class ChatEndpoint {
             // A bug in handling one message must not take the session (or anyone else) down.
             logOnce(out.id(), e);
         }
+    }
+
+    /**
+     * Chat speaks JSON text only. Neither Tomcat nor Tyrus closes on a binary message when the
+     * endpoint has no handler for it (they drop it), so this handler closes with 1003 at the
+     * first part, without buffering the rest.
+     */
+    @OnMessage
+    public void binary(ByteBuffer part, boolean last) {
+        Outbox out = outbox;
+        out.heard();
+        out.close(new CloseReason(CloseCodes.CANNOT_ACCEPT, "chat takes JSON text messages only"));
     }
 
     @OnMessage

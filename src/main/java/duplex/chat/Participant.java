@@ -12,11 +12,25 @@ public final class Participant {
     private final String id;
     private final Outbox outbox;
     private volatile String name;
+    private final boolean verified;
 
     public Participant(String id, String name, Outbox outbox) {
+        this(id, name, outbox, false);
+    }
+
+    /**
+     * @param verified the name is the user's login, authenticated by the container: shown as
+     *                 {@code "verified":true} and not renamable
+     */
+    public Participant(String id, String name, Outbox outbox, boolean verified) {
         this.id = id;
         this.name = name;
         this.outbox = outbox;
+        this.verified = verified;
+    }
+
+    public boolean verified() {
+        return verified;
     }
 
     public String id() {
@@ -36,6 +50,6 @@ public final class Participant {
     }
 
     public Member member() {
-        return new Member(id, name);
+        return new Member(id, name, verified);
     }
 }

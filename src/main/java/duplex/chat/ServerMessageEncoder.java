@@ -87,7 +87,12 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
     }
 
     private static JsonObject member(Member member) {
-        return JSON.createObjectBuilder().add("id", member.id()).add("name", member.name()).build();
+        JsonObjectBuilder json = JSON.createObjectBuilder().add("id", member.id()).add("name", member.name());
+        if (member.verified()) {
+            // The name is the user's container login (see ChatEndpoint): others can trust it.
+            json.add("verified", true);
+        }
+        return json.build();
     }
 
     private static JsonObjectBuilder typed(String type) {

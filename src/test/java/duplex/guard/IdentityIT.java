@@ -74,4 +74,50 @@ class IdentityIT {
         assertEquals(101, handshake(tomcat.ws("echo"), null).status());
         assertEquals(101, handshake(tomcat.ws("echo"), basic("bob", "bob-secret")).status());
     }
+
+    private static jakarta.json.JsonObject parse(String text) {
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(new java.io.StringReader(text))) {
+            return reader.readObject();
+        }
+    }
+
+    @Test
+    void aSignedInMemberIsVerifiedKeepsTheLoginNameAndCannotRename() {
+        try (duplex.testing.WsClient alice = duplex.testing.WsClient.connect(tomcat.ws("chat/staff-ops?name=Mallory"),
+                Map.of("Authorization", basic("alice", "alice-secret")))) {
+            jakarta.json.JsonObject welcome = parse(alice.nextText());
+            assertEquals("welcome", welcome.getString("type"));
+            assertEquals("alice", welcome.getJsonObject("you").getString("name"), "the login, not ?name=");
+            assertTrue(welcome.getJsonObject("you").getBoolean("verified"));
+
+            alice.send("{\"type\":\"rename\",\"name\":\"bob\"}");
+            jakarta.json.JsonObject refused = parse(alice.nextText());
+            assertEquals("error", refused.getString("type"));
+            assertEquals("invalid", refused.getString("code"));
+
+            alice.send("{\"type\":\"say\",\"text\":\"hello staff\"}");
+            jakarta.json.JsonObject said = parse(alice.nextText());
+            assertEquals("message", said.getString("type"));
+            assertEquals("alice", said.getJsonObject("from").getString("name"));
+            assertTrue(said.getJsonObject("from").getBoolean("verified"));
+        }
+    }
+
+    @Test
+    void bobIsVerifiedInAnOpenRoomAndAnonymousMembersAreNot() {
+        try (duplex.testing.WsClient bob = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Robert"),
+                Map.of("Authorization", basic("bob", "bob-secret")));
+             duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Bob"))) {
+            jakarta.json.JsonObject bobWelcome = parse(bob.nextText());
+            assertEquals("bob", bobWelcome.getJsonObject("you").getString("name"));
+            assertTrue(bobWelcome.getJsonObject("you").getBoolean("verified"));
+            jakarta.json.JsonObject guestWelcome = parse(guest.nextText());
+            assertEquals("Bob", guestWelcome.getJsonObject("you").getString("name"));
+            assertTrue(!guestWelcome.getJsonObject("you").containsKey("verified"), "a chosen name is not verified");
+            // The guest may rename; the verified member sees the guest unverified.
+            guest.send("{\"type\":\"rename\",\"name\":\"Bobby\"}");
+            String renamed = guest.nextText();
+            assertTrue(renamed.contains("Bobby"), renamed);
+        }
+    }
 }
