@@ -39,6 +39,8 @@ public final class SimulatedFeed implements Feed {
     private final int ticksPerSecond;
     private final Clock clock;
     private final ThreadFactory threads;
+    /** The ticker's threads, joined on stop. */
+    private final java.util.List<Thread> tickerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Random random;
     private final List<String> symbols = List.copyOf(OPENING_CENTS.keySet());
     private final long[] opening;
@@ -87,7 +89,11 @@ public final class SimulatedFeed implements Feed {
         if (ticker != null) {
             return;
         }
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, threads);
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = threads.newThread(runnable);
+            tickerThreads.add(thread);
+            return thread;
+        });
         executor.setRemoveOnCancelPolicy(true);
         long period = TimeUnit.SECONDS.toNanos(1) / ticksPerSecond;
         executor.scheduleAtFixedRate(() -> {
@@ -113,6 +119,11 @@ public final class SimulatedFeed implements Feed {
             if (!ticker.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "feed thread did not stop within 5 s");
             }
+            // A pool reports termination a moment before its thread has ended: wait for the thread.
+            for (Thread thread : tickerThreads) {
+                thread.join(1000);
+            }
+            tickerThreads.clear();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
