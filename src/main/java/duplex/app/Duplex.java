@@ -100,11 +100,13 @@ public final class Duplex implements AutoCloseable {
                 Clock.systemUTC(), named(QuoteHub.FEED_THREAD));
         // In a cluster one node runs the feed and every node shows its prices.
         this.quotes = new QuoteHub(bus.clustered() ? new ClusterFeed(feed, bus) : feed);
+        metrics.conflatedQuotes(quotes::conflatedUpdates);
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
                 ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),
                 StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)),
-                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit()));
+                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit(),
+                        metrics.endpoint(QuotesEndpoint.NAME)));
     }
 
     public Settings settings() {

@@ -1,6 +1,6 @@
 package duplex.ops;
 
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -39,7 +40,8 @@ public final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final Map<String, EndpointMetrics> endpoints = new ConcurrentHashMap<>();
-    private final Counter conflatedQuotes;
+    /** Where the quote hub keeps its count; nothing conflated until one is plugged in. */
+    private volatile LongSupplier conflatedQuotes = () -> 0;
 
     public Metrics(Collection<String> endpointNames) {
         new JvmMemoryMetrics().bindTo(registry);
@@ -49,7 +51,7 @@ public final class Metrics implements AutoCloseable {
         new JvmInfoMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        conflatedQuotes = Counter.builder("duplex.quotes.conflated")
+        FunctionCounter.builder("duplex.quotes.conflated", this, Metrics::conflatedQuotesTotal)
                 .description("Quote updates replaced by a newer price of the same symbol before they were sent")
                 .register(registry);
         // Every endpoint's series exist from the start, at zero, so dashboards and rate() see them.
@@ -68,9 +70,17 @@ public final class Metrics implements AutoCloseable {
         return all;
     }
 
-    /** Quote updates dropped because a newer one of the same symbol superseded them (conflation). */
-    public Counter conflatedQuotes() {
-        return conflatedQuotes;
+    /**
+     * Where to read the number of quote updates dropped because a newer one of the same symbol
+     * superseded them (conflation). The quotes keep that count themselves, where it happens;
+     * reading it at scrape time keeps their hot path free of metrics.
+     */
+    public void conflatedQuotes(LongSupplier source) {
+        conflatedQuotes = source;
+    }
+
+    public long conflatedQuotesTotal() {
+        return conflatedQuotes.getAsLong();
     }
 
     /** Registers the gauge of open chat rooms, read from {@code rooms} at each scrape. */

@@ -149,7 +149,7 @@ public final class StatsPublisher implements AutoCloseable {
                 .add("point", point.toJson())
                 .add("endpoints", endpoints)
                 .add("rooms", report.json().getInt("rooms", 0))
-                .add("conflatedQuotes", (long) metrics.conflatedQuotes().count())
+                .add("conflatedQuotes", metrics.conflatedQuotesTotal())
                 .add("jvm", Json.createObjectBuilder()
                         .add("heapUsedBytes", heap.getUsed())
                         .add("heapMaxBytes", heap.getMax())

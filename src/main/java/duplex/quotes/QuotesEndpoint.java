@@ -5,6 +5,7 @@ import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
 import duplex.guard.RateLimiter;
+import duplex.ops.EndpointMetrics;
 import duplex.protocol.ErrorCode;
 import duplex.protocol.ErrorMessage;
 import jakarta.websocket.CloseReason;
@@ -36,6 +37,7 @@ public final class QuotesEndpoint {
     private final QuoteHub hub;
     private final QuotesDecoder decoder = new QuotesDecoder();
     private final RateLimiter limiter;
+    private final EndpointMetrics metrics;
     private final StringBuilder text = new StringBuilder();
     private int textBytes;
     /** Set once the connection is being closed for its input: the rest of that input is ignored. */
@@ -43,10 +45,11 @@ public final class QuotesEndpoint {
     private Outbox outbox;
     private QuoteHub.Subscriber subscriber;
 
-    public QuotesEndpoint(Connections connections, QuoteHub hub, RateLimiter.Policy rateLimit) {
+    public QuotesEndpoint(Connections connections, QuoteHub hub, RateLimiter.Policy rateLimit, EndpointMetrics metrics) {
         this.connections = connections;
         this.hub = hub;
         this.limiter = new RateLimiter(rateLimit);
+        this.metrics = metrics;
     }
 
     @OnOpen
@@ -83,6 +86,8 @@ public final class QuotesEndpoint {
         switch (limiter.acquire()) {
             case LIMITED -> {
                 RateLimiter.Policy policy = limiter.policy();
+                metrics.rateLimited();
+                metrics.error(ErrorCode.RATE_LIMITED);
                 outbox.send(Frame.text(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages; at most "
                         + policy.perSecond() + " per second, " + policy.burst() + " at once").toJson()));
                 return;
@@ -102,7 +107,9 @@ public final class QuotesEndpoint {
         } else if (request instanceof QuotesRequest.Unsubscribe unsubscribe) {
             hub.unsubscribe(subscriber, unsubscribe.symbols());
         } else {
-            outbox.send(Frame.text(((QuotesRequest.Malformed) request).error().toJson()));
+            ErrorMessage error = ((QuotesRequest.Malformed) request).error();
+            metrics.error(error.code());
+            outbox.send(Frame.text(error.toJson()));
         }
     }
 

@@ -52,7 +52,7 @@ class MetricsTest {
         metrics.endpoint("chat").error(ErrorCode.BAD_JSON);
         metrics.endpoint("chat").rateLimited();
         metrics.endpoint("chat").fanOut(2_000_000);
-        metrics.conflatedQuotes().increment(3);
+        metrics.conflatedQuotes(() -> 3);
 
         Scrape scrape = scrape();
         assertEquals(1, scrape.value("duplex_sessions_open", "endpoint", "echo"));
