@@ -213,15 +213,16 @@ public final class WsClient implements AutoCloseable {
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
             Closed event = new Closed(statusCode, reason);
-            events.add(event);
+            // Closed before queued: whoever takes the event from the queue then sees isClosed().
             closed.complete(event);
+            events.add(event);
             return null;
         }
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
-            events.add(new Error(error));
             closed.complete(new Closed(1006, String.valueOf(error)));
+            events.add(new Error(error));
         }
 
         private void demand(WebSocket webSocket) {
