@@ -95,6 +95,12 @@ class OriginIT {
         try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.max-connections-per-address", "2"));
              WsClient first = WsClient.connect(server.ws("echo"));
              WsClient second = WsClient.connect(server.ws("echo"))) {
+            // Round trips first: once they are back, the server has counted both connections
+            // (a handshake completes on the client before the server's @OnOpen has run).
+            first.send("one");
+            assertEquals("one", first.nextText());
+            second.send("two");
+            assertEquals("two", second.nextText());
             try (WsClient third = WsClient.connect(server.ws("echo"))) {
                 WsClient.Closed closed = third.awaitClose();
                 assertEquals(1013, closed.code());
