@@ -416,19 +416,19 @@ public final class RedisBus implements Bus {
         @Override
         public void join(Member member) {
             state.joined(member, nodeId);
-            fireAndForget(JOIN, new String[] {membersKey, channel}, nodeId, member.id(), member.name());
+            fireAndForget(JOIN, new String[] {membersKey, channel}, nodeId, member.id(), label(member));
         }
 
         @Override
         public void leave(Member member) {
             state.left(member.id());
-            fireAndForget(LEAVE, new String[] {membersKey, channel}, nodeId, member.id(), member.name());
+            fireAndForget(LEAVE, new String[] {membersKey, channel}, nodeId, member.id(), label(member));
         }
 
         @Override
         public void rename(Member member, String previousName) {
             state.renamed(member, nodeId, previousName);
-            fireAndForget(RENAME, new String[] {membersKey, channel}, nodeId, member.id(), member.name(), previousName);
+            fireAndForget(RENAME, new String[] {membersKey, channel}, nodeId, member.id(), label(member), previousName);
         }
 
         @Override
@@ -474,7 +474,7 @@ public final class RedisBus implements Bus {
             if (p.length < 4 || p[1].equals(nodeId)) {
                 return; // this node's own changes were applied when they happened
             }
-            Member member = new Member(p[2], p[3]);
+            Member member = member(p[2], p[3]);
             switch (p[0]) {
                 case "J" -> state.joined(member, p[1]);
                 case "L" -> state.left(member.id());
@@ -537,9 +537,26 @@ public final class RedisBus implements Bus {
         int i = 3;
         for (Member m : mine) {
             args[i++] = m.id();
-            args[i++] = m.name();
+            args[i++] = label(m);
         }
         return args;
+    }
+
+    /**
+     * How a member's name travels and is stored in Redis (presence hash and events): one mark,
+     * {@code +} for a verified login or {@code -} for a chosen name, then the name. Kept in this
+     * one place so the Lua scripts carry it as an opaque string.
+     */
+    static String label(Member member) {
+        return (member.verified() ? "+" : "-") + member.name();
+    }
+
+    /** The inverse of {@link #label}; a label without a mark is taken as a chosen name. */
+    static Member member(String id, String label) {
+        if (label.startsWith("+")) {
+            return new Member(id, label.substring(1), true);
+        }
+        return new Member(id, label.startsWith("-") ? label.substring(1) : label, false);
     }
 
     // ---------------------------------------------------------------- topics and leases
@@ -850,7 +867,7 @@ public final class RedisBus implements Bus {
             String value = (String) flat.get(i + 1);
             int nl = value.indexOf('\n');
             if (nl > 0) {
-                out.add(new RoomState.Present(new Member((String) flat.get(i), value.substring(nl + 1)), value.substring(0, nl)));
+                out.add(new RoomState.Present(member((String) flat.get(i), value.substring(nl + 1)), value.substring(0, nl)));
             }
         }
         return out;

@@ -86,7 +86,7 @@ public final class Room implements RoomListener {
                 return false;
             }
             List<Member> present = new ArrayList<>();
-            view.members().forEach(m -> present.add(new Member(m.id(), m.name())));
+            view.members().forEach(m -> present.add(chat(m)));
             present.add(newcomer.member());
             long seq = view.lastSeq();
             Boolean recovered = null;
@@ -243,6 +243,7 @@ public final class Room implements RoomListener {
         return Json.createObjectBuilder()
                 .add("id", from.id())
                 .add("name", from.name())
+                .add("verified", from.verified())
                 .add("text", text)
                 .add("ts", ts.toString())
                 .build()
@@ -252,16 +253,16 @@ public final class Room implements RoomListener {
     private ServerMessage.Message message(Posted posted) {
         try (JsonReader reader = Json.createReader(new StringReader(posted.body()))) {
             JsonObject body = reader.readObject();
-            return new ServerMessage.Message(name, posted.seq(), new Member(body.getString("id"), body.getString("name")),
+            return new ServerMessage.Message(name, posted.seq(), new Member(body.getString("id"), body.getString("name"), body.getBoolean("verified", false)),
                     body.getString("text"), Instant.parse(body.getString("ts")));
         }
     }
 
     private static duplex.bus.Member bus(Member member) {
-        return new duplex.bus.Member(member.id(), member.name());
+        return new duplex.bus.Member(member.id(), member.name(), member.verified());
     }
 
     private static Member chat(duplex.bus.Member member) {
-        return new Member(member.id(), member.name());
+        return new Member(member.id(), member.name(), member.verified());
     }
 }

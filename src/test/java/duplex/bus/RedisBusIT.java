@@ -157,6 +157,24 @@ class RedisBusIT {
     }
 
     @Test
+    void theVerifiedMarkCrossesNodesInEventsAndSnapshots() {
+        RedisBus a = node(redis);
+        RedisBus b = node(redis);
+        Recorder onB = new Recorder();
+        RoomLink linkA = a.link(room, 50, new Recorder());
+        RoomLink linkB = b.link(room, 50, onB);
+        Member alice = new Member("alice-1", "alice", true);
+        Member guest = new Member("guest-1", "+not-a-mark", false);
+        linkA.join(alice);
+        linkA.join(guest);
+        onB.nextStartingWith("joined guest-1");
+        assertEquals(List.of(alice, guest), linkB.read(RoomView::members), "from the join events");
+        // A node that links later reads them from the presence hash.
+        RoomLink linkC = node(redis).link(room, 50, new Recorder());
+        assertEquals(Set.of(alice, guest), Set.copyOf(linkC.read(RoomView::members)), "from the snapshot");
+    }
+
+    @Test
     void presenceChangesOnOneNodeReachTheOthers() {
         RedisBus a = node(redis);
         RedisBus b = node(redis);

@@ -99,26 +99,44 @@ class IdentityIT {
             jakarta.json.JsonObject said = parse(alice.nextText());
             assertEquals("message", said.getString("type"));
             assertEquals("alice", said.getJsonObject("from").getString("name"));
-            // Not asserted: "verified" on the "from" of a message. Since chat went onto the bus
-            // (duplex.bus.Member has no such flag) it is lost there; see the report.
+            assertTrue(said.getJsonObject("from").getBoolean("verified"), "the mark travels with every message");
         }
     }
 
     @Test
     void bobIsVerifiedInAnOpenRoomAndAnonymousMembersAreNot() {
         try (duplex.testing.WsClient bob = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Robert"),
-                Map.of("Authorization", basic("bob", "bob-secret")));
-             duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Bob"))) {
-            jakarta.json.JsonObject bobWelcome = parse(bob.nextText());
+                Map.of("Authorization", basic("bob", "bob-secret")))) {
+            jakarta.json.JsonObject bobWelcome = parse(bob.nextText()); // bob is in the room from here on
             assertEquals("bob", bobWelcome.getJsonObject("you").getString("name"));
             assertTrue(bobWelcome.getJsonObject("you").getBoolean("verified"));
-            jakarta.json.JsonObject guestWelcome = parse(guest.nextText());
-            assertEquals("Bob", guestWelcome.getJsonObject("you").getString("name"));
-            assertTrue(!guestWelcome.getJsonObject("you").containsKey("verified"), "a chosen name is not verified");
-            // The guest may rename; the verified member sees the guest unverified.
-            guest.send("{\"type\":\"rename\",\"name\":\"Bobby\"}");
-            String renamed = guest.nextText();
-            assertTrue(renamed.contains("Bobby"), renamed);
+            try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Bob"))) {
+                guestMeetsVerifiedBob(bob, guest);
+            }
         }
+    }
+
+    private static void guestMeetsVerifiedBob(duplex.testing.WsClient bob, duplex.testing.WsClient guest) {
+        jakarta.json.JsonObject guestWelcome = parse(guest.nextText());
+        assertEquals("Bob", guestWelcome.getJsonObject("you").getString("name"));
+        assertTrue(!guestWelcome.getJsonObject("you").containsKey("verified"), "a chosen name is not verified");
+        // Others see the mark too: the guest's member list shows bob verified...
+        jakarta.json.JsonObject bobAsListed = guestWelcome.getJsonArray("members").stream()
+                .map(jakarta.json.JsonValue::asJsonObject)
+                .filter(m -> m.getString("name").equals("bob"))
+                .findFirst().orElseThrow();
+        assertTrue(bobAsListed.getBoolean("verified"), guestWelcome.toString());
+        // ...and bob hears the guest join, unverified.
+        jakarta.json.JsonObject guestJoined = parse(bob.nextText());
+        assertEquals("joined", guestJoined.getString("type"));
+        assertTrue(!guestJoined.getJsonObject("member").containsKey("verified"), guestJoined.toString());
+        // The guest may rename, and bob's messages carry the mark to the guest.
+        guest.send("{\"type\":\"rename\",\"name\":\"Bobby\"}");
+        String renamed = guest.nextText();
+        assertTrue(renamed.contains("Bobby"), renamed);
+        bob.send("{\"type\":\"say\",\"text\":\"hi\"}");
+        jakarta.json.JsonObject heard = parse(guest.nextText());
+        assertEquals("message", heard.getString("type"));
+        assertTrue(heard.getJsonObject("from").getBoolean("verified"), heard.toString());
     }
 }
