@@ -16,6 +16,11 @@ public sealed interface Frame {
         return new Text(text, utf8Length(text));
     }
 
+    /** A text frame whose UTF-8 length the caller has already counted (echo counts it for its limit). */
+    static Frame text(String text, int utf8Bytes) {
+        return new Text(text, utf8Bytes);
+    }
+
     static Frame binary(byte[] data) {
         return new Binary(data);
     }

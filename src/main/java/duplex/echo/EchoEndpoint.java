@@ -62,12 +62,13 @@ public final class EchoEndpoint {
             tooBig("text message exceeds " + settings.echoMaxTextBytes() + " bytes");
             return;
         }
+        // The length counted for the limit is the frame's size too: no second pass over the text.
         if (last && text.length() == 0) {
-            outbox.send(Frame.text(part)); // the common case: one frame, no copy
+            outbox.send(Frame.text(part, textBytes)); // the common case: one frame, no copy
         } else {
             text.append(part);
             if (last) {
-                outbox.send(Frame.text(text.toString()));
+                outbox.send(Frame.text(text.toString(), textBytes));
                 text.setLength(0);
             }
         }
