@@ -147,6 +147,15 @@ public final class Outbox {
             }
             return false;
         }
+        if (queue.isEmpty() && sending.compareAndSet(false, true)) {
+            // Nothing waiting and nothing on the wire: straight out, without a trip through the
+            // queue (most sends of a broadcast to members who keep up). Frames queued by
+            // others meanwhile go after this one, which any order between threads allows.
+            if (new Send(frame).start()) {
+                pump(); // completed on this thread: carry on with whatever was queued meanwhile
+            }
+            return true;
+        }
         queue.add(frame);
         pump();
         return true;
