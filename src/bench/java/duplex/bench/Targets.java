@@ -322,7 +322,7 @@ final class Targets {
 
         @Override
         String chatPath(int member) {
-            return "/duplex/chat/" + ROOM + "?name=m" + member;
+            return "/duplex/chat/" + ROOM + "?name=m" + member + "&batch=1";
         }
     }
 
@@ -410,7 +410,7 @@ final class Targets {
 
         @Override
         String chatPath(int member) {
-            return "/duplex/chat/" + ROOM + "?name=m" + member;
+            return "/duplex/chat/" + ROOM + "?name=m" + member + "&batch=1";
         }
 
         @Override
