@@ -164,8 +164,8 @@ final class Scenarios {
     }
 
     /** Marker the sender embeds in its text: ~SEQ:NANOS~ (send time on this machine's clock). */
-    private static int marker(ByteBuffer payload, int from) {
-        for (int i = from, end = payload.limit(); i < end; i++) {
+    private static int marker(ByteBuffer payload) {
+        for (int i = payload.position(), end = payload.limit(); i < end; i++) {
             if (payload.get(i) == '~') {
                 return i;
             }
@@ -193,40 +193,33 @@ final class Scenarios {
 
             @Override
             public void message(Conn conn, ByteBuffer payload, boolean text) {
-                int at = marker(payload, payload.position());
+                int at = marker(payload);
                 if (at < 0) {
                     member.others++;
                     other.increment();
                     return;
                 }
                 long now = System.nanoTime();
-                // Every marker counts: Duplex's members opt in to batch frames, which carry a
-                // backlog of messages (in order) in one WebSocket message.
-                int delivered = 0;
-                while (at >= 0) {
-                    long seq = 0;
-                    int i = at + 1;
-                    byte b;
-                    while ((b = payload.get(i++)) != ':') {
-                        seq = seq * 10 + (b - '0');
-                    }
-                    long sent = 0;
-                    while ((b = payload.get(i++)) != '~') {
-                        sent = sent * 10 + (b - '0');
-                    }
-                    latencies.record(conn, now - sent);
-                    member.received++;
-                    if (seq == member.next) {
-                        member.next++;
-                    } else if (seq > member.next) {
-                        member.next = seq + 1; // a gap: counted as lost when the phase is judged
-                    } else {
-                        member.reordered++;
-                    }
-                    delivered++;
-                    at = marker(payload, i);
+                long seq = 0;
+                int i = at + 1;
+                byte b;
+                while ((b = payload.get(i++)) != ':') {
+                    seq = seq * 10 + (b - '0');
                 }
-                deliveries.add(delivered);
+                long sent = 0;
+                while ((b = payload.get(i++)) != '~') {
+                    sent = sent * 10 + (b - '0');
+                }
+                latencies.record(conn, now - sent);
+                member.received++;
+                if (seq == member.next) {
+                    member.next++;
+                } else if (seq > member.next) {
+                    member.next = seq + 1; // a gap: counted as lost when the phase is judged
+                } else {
+                    member.reordered++;
+                }
+                deliveries.increment();
                 lastDelivery.lazySet(now);
             }
 

@@ -322,7 +322,7 @@ final class Targets {
 
         @Override
         String chatPath(int member) {
-            return "/duplex/chat/" + ROOM + "?name=m" + member + "&batch=1";
+            return "/duplex/chat/" + ROOM + "?name=m" + member;
         }
     }
 
@@ -410,7 +410,7 @@ final class Targets {
 
         @Override
         String chatPath(int member) {
-            return "/duplex/chat/" + ROOM + "?name=m" + member + "&batch=1";
+            return "/duplex/chat/" + ROOM + "?name=m" + member;
         }
 
         @Override

@@ -47,12 +47,6 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class ChatEndpoint {
 
     public static final String NAME = "chat";
-    /**
-     * At most 64 messages or 64 KiB per batch frame: enough to cut the sends to a member that
-     * fell behind by an order of magnitude, small enough that one frame stays far below any
-     * client's message limit and a browser parses it in well under a millisecond.
-     */
-    static final Outbox.Batching BATCHING = new Outbox.Batching(64, 64 * 1024, ServerMessageEncoder::batch);
     private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
 
     private final Settings settings;
@@ -78,10 +72,6 @@ public final class ChatEndpoint {
     public void open(Session session, @PathParam("room") String roomName) {
         outbox = connections.open(NAME, session);
         session.setMaxTextMessageBufferSize(settings.chatMaxFrameChars());
-        if (parameter(session, "batch").filter("1"::equals).isPresent()) {
-            // The client takes {"type":"batch","messages":[...]}: a backlog goes out in few frames.
-            outbox.batchWith(BATCHING);
-        }
         if (!Names.isValidRoom(roomName)) {
             refuse(CloseCodes.VIOLATED_POLICY, "invalid room name");
             return;

@@ -10,7 +10,6 @@ import jakarta.websocket.Encoder;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,22 +58,6 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
 
     public static String timestamp(Instant instant) {
         return TIMESTAMP.format(instant);
-    }
-
-    /**
-     * Joins already encoded server messages, in order, into one {@code batch} message. They are
-     * complete JSON objects written by this encoder, so they are joined as text, not parsed again.
-     */
-    static String batch(List<String> messages) {
-        StringBuilder json = new StringBuilder(32 + messages.stream().mapToInt(String::length).sum() + messages.size());
-        json.append("{\"type\":\"batch\",\"messages\":[");
-        for (int i = 0; i < messages.size(); i++) {
-            if (i > 0) {
-                json.append(',');
-            }
-            json.append(messages.get(i));
-        }
-        return json.append("]}").toString();
     }
 
     private static JsonObject welcome(ServerMessage.Welcome welcome) {

@@ -9,9 +9,7 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -20,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * Everything the server sends to one connection goes through its Outbox.
@@ -73,8 +70,6 @@ public final class Outbox {
     private final long sendTimeoutNanos;
     /** When the send now on the wire was started (System.nanoTime, never 0), or 0 when none is. */
     private volatile long inFlightSince;
-    /** How a backlog of text frames is joined into one frame, or null: one message per frame. */
-    private volatile Batching batching;
 
     Outbox(Session session, String endpoint, Executor closer, int maxMessages, long maxBytes, long sendTimeoutMillis,
            Traffic traffic) {
@@ -133,25 +128,6 @@ public final class Outbox {
     }
 
     /**
-     * How to join text frames that wait behind a send into one frame: at most {@code maxMessages}
-     * of them and {@code maxBytes} in all, by {@code envelope} (given their texts in order).
-     */
-    public record Batching(int maxMessages, int maxBytes, Function<List<String>, String> envelope) {
-    }
-
-    /**
-     * From now on, text frames that queue up behind a send go out joined in one frame (in their
-     * order) instead of one by one: a peer that has fallen behind catches up with a fraction of
-     * the sends, and each send costs the container a write and, on Tomcat, a thread hand-off for
-     * its completion. A peer that keeps up still gets one message per frame, as nothing waits.
-     * Only for peers that said they understand the envelope. Frames of {@link #sendLatest} are
-     * never joined.
-     */
-    public void batchWith(Batching batching) {
-        this.batching = batching;
-    }
-
-    /**
      * Queues a frame and returns at once. Returns false when the frame was not accepted: the
      * connection is closing, or this frame pushed it past its bound (it is then being closed
      * with 1008 "slow consumer").
@@ -175,7 +151,7 @@ public final class Outbox {
             // Nothing waiting and nothing on the wire: straight out, without a trip through the
             // queue (most sends of a broadcast to members who keep up). Frames queued by
             // others meanwhile go after this one, which any order between threads allows.
-            if (new Send(frame, 1, frame.bytes()).start()) {
+            if (new Send(frame).start()) {
                 pump(); // completed on this thread: carry on with whatever was queued meanwhile
             }
             return true;
@@ -376,40 +352,11 @@ public final class Outbox {
                 sending.set(false);
                 continue; // someone raced us to it, or a discarded slot; the loop condition decides
             }
-            Send send = next instanceof Frame.Text first && batching != null ? gather(first) : new Send(frame, 1, frame.bytes());
+            Send send = new Send(frame);
             if (!send.start()) {
                 return; // completes later, on another thread, which pumps again
             }
         }
-    }
-
-    /**
-     * The text frames waiting right behind {@code first}, up to the batching bounds, joined into
-     * one send. Only the holder of {@link #sending} takes from the queue, so what it peeks is what
-     * it then polls, unless a close cleared the queue meanwhile (then nothing is sent anyway).
-     */
-    private Send gather(Frame.Text first) {
-        Batching rules = batching;
-        List<String> texts = null;
-        int count = 1;
-        int bytes = first.bytes();
-        while (count < rules.maxMessages()) {
-            if (!(queue.peek() instanceof Frame.Text more) || bytes + more.bytes() > rules.maxBytes()
-                    || queue.poll() != more) {
-                break;
-            }
-            if (texts == null) {
-                texts = new ArrayList<>();
-                texts.add(first.text());
-            }
-            texts.add(more.text());
-            count++;
-            bytes += more.bytes();
-        }
-        if (texts == null) {
-            return new Send(first, 1, first.bytes());
-        }
-        return new Send(Frame.text(rules.envelope().apply(texts)), count, bytes);
     }
 
     /** The newest frame of a slot leaving the queue; from now on its key starts a new slot. */
@@ -458,15 +405,10 @@ public final class Outbox {
         private static final int COMPLETED_INLINE = 2;
 
         private final Frame frame;
-        /** The queued messages this send carries (more than one when batched), and their counted bytes. */
-        private final int messages;
-        private final int queuedSize;
         private final AtomicInteger state = new AtomicInteger(ON_THE_WIRE);
 
-        Send(Frame frame, int messages, int queuedSize) {
+        Send(Frame frame) {
             this.frame = frame;
-            this.messages = messages;
-            this.queuedSize = queuedSize;
         }
 
         /** Returns true when the send already completed on this thread. */
@@ -488,12 +430,12 @@ public final class Outbox {
         public void onResult(SendResult result) {
             inFlightSince = 0;
             if (!closed.get()) {
-                queuedMessages.addAndGet(-messages);
-                queuedBytes.addAndGet(-queuedSize);
+                queuedMessages.decrementAndGet();
+                queuedBytes.addAndGet(-frame.bytes());
             }
             if (result.isOK()) {
                 lastDeliveredNanos = System.nanoTime();
-                traffic.sent(messages, frame.bytes());
+                traffic.sent(frame.bytes());
             } else {
                 failed(result.getException());
             }

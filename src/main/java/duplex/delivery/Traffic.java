@@ -23,8 +23,8 @@ public interface Traffic {
     default void received(int bytes) {
     }
 
-    /** Whole messages were written to a peer: one, or several joined in one batch frame. */
-    default void sent(int messages, int bytes) {
+    /** One whole message was written to a peer. */
+    default void sent(int bytes) {
     }
 
     /** A peer was cut off because its outbox passed its bound. */

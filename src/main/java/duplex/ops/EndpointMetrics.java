@@ -104,8 +104,8 @@ public final class EndpointMetrics implements Traffic {
     }
 
     @Override
-    public void sent(int messages, int bytes) {
-        sent.increment(messages);
+    public void sent(int bytes) {
+        sent.increment();
         sentBytes.increment(bytes);
     }
 

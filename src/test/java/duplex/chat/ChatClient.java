@@ -10,14 +10,11 @@ import java.io.StringReader;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A chat member for tests: a {@link WsClient} that speaks the chat JSON. */
 final class ChatClient implements AutoCloseable {
@@ -71,36 +68,15 @@ final class ChatClient implements AutoCloseable {
 
     /** The next message, parsed; fails if the connection closes instead. */
     JsonObject next() {
-        return unpacked.isEmpty() ? unpack(parse(ws.nextText())) : unpacked.pollFirst();
+        return parse(ws.nextText());
     }
 
     JsonObject next(Duration timeout) {
-        if (!unpacked.isEmpty()) {
-            return unpacked.pollFirst();
-        }
         WsClient.Event event = ws.next(timeout);
         if (event instanceof WsClient.Text text) {
-            return unpack(parse(text.text()));
+            return parse(text.text());
         }
         throw new AssertionError("expected a text message, got " + event);
-    }
-
-    /** Messages of a batch frame not handed out yet (joined with ?batch=1), in order. */
-    private final Deque<JsonObject> unpacked = new ArrayDeque<>();
-    /** How many batch frames arrived, and how many messages they carried. */
-    int batchFrames;
-    int batchedMessages;
-
-    private JsonObject unpack(JsonObject message) {
-        if (!message.getString("type").equals("batch")) {
-            return message;
-        }
-        List<JsonObject> inside = message.getJsonArray("messages").getValuesAs(JsonObject.class);
-        assertTrue(inside.size() >= 2, "a batch joins at least two messages: " + message);
-        batchFrames++;
-        batchedMessages += inside.size();
-        unpacked.addAll(inside);
-        return unpacked.pollFirst();
     }
 
     /** The next message of the given type; others on the way are skipped. */

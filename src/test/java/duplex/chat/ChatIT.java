@@ -467,65 +467,6 @@ class ChatIT {
     }
 
     @Test
-    void membersThatTakeBatchesSeeTheSameMessagesInTheSameOrder() throws Exception {
-        String room = room("batch");
-        int members = 20;
-        int perMember = 20;
-        List<ChatClient> clients = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            for (int i = 0; i < members; i++) {
-                // Every other member opts in to batch frames; the rest get one message per frame.
-                String query = "name=member" + i + (i % 2 == 1 ? "&batch=1" : "");
-                clients.add(ChatClient.joinWith(server, room, query));
-            }
-            List<Future<?>> senders = new ArrayList<>();
-            for (int i = 0; i < members; i++) {
-                ChatClient sender = clients.get(i);
-                int id = i;
-                senders.add(pool.submit(() -> {
-                    for (int m = 0; m < perMember; m++) {
-                        sender.say(id + ":" + m);
-                    }
-                }));
-            }
-            for (Future<?> sender : senders) {
-                sender.get(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            }
-            List<Future<List<String>>> receivers = new ArrayList<>();
-            for (ChatClient client : clients) {
-                receivers.add(pool.submit(() -> client.messages(members * perMember).stream()
-                        .map(m -> m.getJsonNumber("seq").longValue() + "|" + m.getString("text"))
-                        .collect(Collectors.toList())));
-            }
-            List<List<String>> seen = new ArrayList<>();
-            for (Future<List<String>> receiver : receivers) {
-                seen.add(receiver.get(60, TimeUnit.SECONDS));
-            }
-            for (int i = 1; i < members; i++) {
-                assertEquals(seen.get(0), seen.get(i), "member " + i + " saw the same messages in the same order");
-            }
-            int frames = 0;
-            int batched = 0;
-            for (int i = 0; i < members; i++) {
-                ChatClient client = clients.get(i);
-                if (i % 2 == 0) {
-                    assertEquals(0, client.batchFrames, "a member that did not opt in never gets a batch");
-                }
-                frames += client.batchFrames;
-                batched += client.batchedMessages;
-            }
-            // How much was joined depends on timing (only what queues behind a send is); the
-            // Outbox's unit tests pin down the joining itself.
-            System.out.printf("chat: %d batch frames carried %d of %d messages to the members that opted in%n",
-                    frames, batched, members / 2 * members * perMember);
-        } finally {
-            pool.shutdownNow();
-            clients.forEach(ChatClient::close);
-        }
-    }
-
-    @Test
     void aStalledConsumerIsCutOffWhileTheOthersKeepReceiving() throws Exception {
         String room = room("stalled");
         // Many senders, each far under its own rate limit: together they fill the stalled peer's

@@ -33,17 +33,6 @@ class ServerMessageEncoderTest {
     }
 
     @Test
-    void aBatchIsOneJsonObjectWithTheMessagesInOrder() {
-        String first = ServerMessageEncoder.toJson(new ServerMessage.Message("lobby", 1, ALICE, "one \"quoted\" ]}", Instant.EPOCH));
-        String second = ServerMessageEncoder.toJson(new ServerMessage.Joined(ALICE));
-        JsonObject batch = Json.createReader(new StringReader(ServerMessageEncoder.batch(List.of(first, second)))).readObject();
-        assertEquals("batch", batch.getString("type"));
-        assertEquals(2, batch.getJsonArray("messages").size());
-        assertEquals("one \"quoted\" ]}", batch.getJsonArray("messages").getJsonObject(0).getString("text"));
-        assertEquals("joined", batch.getJsonArray("messages").getJsonObject(1).getString("type"));
-    }
-
-    @Test
     void timestampsAlwaysHaveThreeFractionDigits() {
         assertEquals("2026-11-21T22:40:30.000Z", ServerMessageEncoder.timestamp(Instant.parse("2026-11-21T22:40:30Z")));
         assertEquals("2026-11-21T22:40:30.120Z", ServerMessageEncoder.timestamp(Instant.parse("2026-11-21T22:40:30.12Z")));
