@@ -266,8 +266,8 @@ public final class Room implements RoomListener {
     private ServerMessage.Message message(Posted posted) {
         try (JsonReader reader = Json.createReader(new StringReader(posted.body()))) {
             JsonObject body = reader.readObject();
-            return new ServerMessage.Message(name, posted.seq(), new Member(body.getString("id"), body.getString("name"), body.getBoolean("verified", false)),
-                    body.getString("text"), Instant.parse(body.getString("ts")));
+            Member from = new Member(body.getString("id"), body.getString("name"), body.getBoolean("verified", false));
+            return new ServerMessage.Message(name, posted.seq(), from, body.getString("text"), Instant.parse(body.getString("ts")));
         }
     }
 
