@@ -252,7 +252,7 @@ public final class ChatEndpoint {
 
     private void refuse(CloseCodes code, String reason) {
         LOG.log(System.Logger.Level.DEBUG, "chat session {0} refused: {1}", outbox.id(), reason);
-        outbox.refuse(new CloseReason(code, reason));
+        outbox.close(new CloseReason(code, reason));
     }
 
     /**

@@ -310,24 +310,6 @@ public final class Outbox {
         closeOnce(reason);
     }
 
-    /**
-     * Closes on the calling thread, for a session refused in its {@code @OnOpen}: nothing can be
-     * in flight yet, so the close frame goes out at once and cannot block, and the close stays on
-     * the container's own thread while it finishes the upgrade (as the address limit does in
-     * {@link Connections}), instead of racing it from the closer pool.
-     */
-    public void refuse(CloseReason reason) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        discardQueue();
-        try {
-            session.close(reason);
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "{0} session {1}: close failed: {2}", endpoint, id(), e.toString());
-        }
-    }
-
     /** {@link #close}, telling whether this call was the one that started the close. */
     private boolean closeOnce(CloseReason reason) {
         if (!closed.compareAndSet(false, true)) {
