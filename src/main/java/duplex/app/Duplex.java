@@ -8,6 +8,8 @@ import duplex.chat.Rooms;
 import duplex.delivery.Connections;
 import duplex.echo.EchoEndpoint;
 import duplex.guard.AddressLimiter;
+import duplex.guard.AddressRates;
+import duplex.guard.MemoryBudget;
 import duplex.guard.OriginPolicy;
 import duplex.ops.EndpointMetrics;
 import duplex.ops.Health;
@@ -56,6 +58,8 @@ public final class Duplex implements AutoCloseable {
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService closer;
+    private final ExecutorService pinger;
+    private final MemoryBudget budget;
     private final Metrics metrics;
     private final Connections connections;
     private final Bus bus;
@@ -78,6 +82,11 @@ public final class Duplex implements AutoCloseable {
         // keep one such peer from delaying the close of the others.
         this.closer = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-closer"));
         ((ThreadPoolExecutor) closer).allowCoreThreadTimeOut(true);
+        // Pings block (the API has no asynchronous ping) until written or the blocking-send
+        // timeout: a pool of their own, so that neither the heartbeat nor the closes wait for them.
+        this.pinger = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-pinger"));
+        ((ThreadPoolExecutor) pinger).allowCoreThreadTimeOut(true);
+        this.budget = new MemoryBudget(settings.memoryPerAddress(), settings.memoryTotal());
         this.metrics = new Metrics(ENDPOINT_NAMES);
         this.originPolicy = settings.originPolicy();
         byte[] secret = new byte[16];
@@ -85,15 +94,18 @@ public final class Duplex implements AutoCloseable {
         this.handshakeToken = HexFormat.of().formatHex(secret);
         this.connections = new Connections(new Connections.Limits(
                 settings.outboxMaxMessages(), settings.outboxMaxBytes(), settings.sendTimeout(),
-                settings.idleTimeout(), settings.pingInterval()), scheduler, closer, metrics::endpoint,
-                new AddressLimiter(settings.maxConnectionsPerAddress()));
+                settings.idleTimeout(), settings.pingInterval(), settings.blockingSendTimeout()), scheduler, closer, pinger,
+                metrics::endpoint, new Connections.PerAddress(new AddressLimiter(settings.maxConnectionsPerAddress()),
+                        new AddressRates(settings.addressRateLimit()), budget));
         this.bus = newBus(settings);
         metrics.bus(bus::status);
         EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
-        this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms()),
-                Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus);
-        metrics.rooms(rooms::occupied);
-        this.health = new Health(() -> serving, this::openSessions, rooms::occupied, bus::status, settings.healthBusGrace());
+        this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms(),
+                settings.chatMaxRoomsPerAddress()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget);
+        metrics.rooms(rooms::occupied, rooms::lingering);
+        metrics.budget(budget);
+        this.health = new Health(() -> serving, this::openSessions, rooms::occupied, rooms::lingering, bus::status,
+                settings.healthBusGrace());
         this.stats = new StatsPublisher(metrics, health, scheduler, settings.statsInterval());
         // The feed's thread exists only while someone is subscribed; close() stops it for good.
         Feed feed = new SimulatedFeed(settings.quotesTicksPerSecond(), settings.quotesSeed(),
@@ -123,6 +135,11 @@ public final class Duplex implements AutoCloseable {
 
     public String handshakeToken() {
         return handshakeToken;
+    }
+
+    /** What clients make the server hold, per address and in all. */
+    public MemoryBudget budget() {
+        return budget;
     }
 
     public Metrics metrics() {
@@ -187,8 +204,10 @@ public final class Duplex implements AutoCloseable {
         bus.close();
         scheduler.shutdownNow();
         closer.shutdown();
+        pinger.shutdownNow(); // pings queued for connections that are closed by now
         try {
-            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !closer.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !closer.awaitTermination(5, TimeUnit.SECONDS)
+                    || !pinger.awaitTermination(5, TimeUnit.SECONDS)) {
                 closer.shutdownNow();
                 LOG.log(System.Logger.Level.WARNING, "Duplex threads did not stop within 5 s");
             }

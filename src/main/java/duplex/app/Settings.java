@@ -40,6 +40,15 @@ import java.util.Map;
  *                           {@code *} allows every origin (development only)
  * @param maxConnectionsPerAddress open connections one client address may have, over all endpoints;
  *                           one more is closed with 1013 Try Again Later
+ * @param memoryPerAddress   heap one client address may make the server hold (chat history it posted, messages
+ *                           it is sending, echo replies waiting for it), in bytes
+ * @param memoryTotal        heap all clients together may make the server hold; past it the oldest chat
+ *                           history is evicted and new partial messages are refused
+ * @param chatMaxRoomsPerAddress rooms one client address may have created that still exist (lingering included)
+ * @param rateLimitPerAddress client messages per second all connections of one address may send together,
+ *                           sustained (twice that at once); reconnecting does not refill it
+ * @param blockingSendTimeout longest a container's blocking send (a close frame, a ping, a pong) may wait
+ *                           for a peer that does not read
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -65,7 +74,12 @@ public record Settings(
         int quotesTicksPerSecond,
         long quotesSeed,
         List<String> allowedOrigins,
-        int maxConnectionsPerAddress) {
+        int maxConnectionsPerAddress,
+        long memoryPerAddress,
+        long memoryTotal,
+        int chatMaxRoomsPerAddress,
+        double rateLimitPerAddress,
+        Duration blockingSendTimeout) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
 
@@ -78,6 +92,10 @@ public record Settings(
         if (clusterNodeTimeout.compareTo(clusterHeartbeat.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("duplex.cluster.node-timeout (" + clusterNodeTimeout
                     + ") must be at least twice duplex.cluster.heartbeat (" + clusterHeartbeat + ")");
+        }
+        if (memoryTotal < memoryPerAddress) {
+            throw new IllegalArgumentException("duplex.memory.total (" + memoryTotal
+                    + ") must be at least duplex.memory.per-address (" + memoryPerAddress + ")");
         }
     }
 
@@ -111,13 +129,23 @@ public record Settings(
                 config.integer("duplex.quotes.ticks-per-second", 10, 1, 1000),
                 config.longValue("duplex.quotes.seed", 42, Long.MIN_VALUE, Long.MAX_VALUE),
                 allowedOrigins(config),
-                config.integer("duplex.max-connections-per-address", 100, 1, 1_000_000));
+                config.integer("duplex.max-connections-per-address", 100, 1, 1_000_000),
+                config.longValue("duplex.memory.per-address", 16L << 20, 1L << 16, 1L << 40),
+                config.longValue("duplex.memory.total", 256L << 20, 1L << 16, 1L << 40),
+                config.integer("duplex.chat.max-rooms-per-address", 100, 1, 10_000_000),
+                config.decimal("duplex.rate-limit.per-address", 1000, 0.01, 10_000_000),
+                config.duration("duplex.blocking-send-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)));
     }
 
     /** The per-session limit on client messages, for every endpoint that takes them. */
     public RateLimiter.Policy rateLimit() {
         return new RateLimiter.Policy(rateLimitPerSecond, rateLimitBurst, rateLimitStrikes);
+    }
 
+    /** The limit shared by every connection of one client address: a burst of two seconds' worth. */
+    public RateLimiter.Policy addressRateLimit() {
+        return new RateLimiter.Policy(rateLimitPerAddress, (int) Math.max(1, Math.min(Integer.MAX_VALUE, 2 * rateLimitPerAddress)),
+                rateLimitStrikes);
     }
 
     private static List<String> allowedOrigins(Config config) {

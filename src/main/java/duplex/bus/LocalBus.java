@@ -107,6 +107,11 @@ public final class LocalBus implements Bus {
         }
 
         @Override
+        public void forgetHistoryThrough(long seq) {
+            state.forgetThrough(seq);
+        }
+
+        @Override
         public CompletableFuture<Long> post(String body) {
             synchronized (state) {
                 Posted posted = new Posted(state.lastSeq() + 1, body);

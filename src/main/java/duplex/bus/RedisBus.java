@@ -437,6 +437,11 @@ public final class RedisBus implements Bus {
         }
 
         @Override
+        public void forgetHistoryThrough(long seq) {
+            state.forgetThrough(seq);
+        }
+
+        @Override
         public void close() {
             if (links.remove(room, this)) {
                 ready = false;

@@ -32,6 +32,13 @@ public interface RoomLink extends AutoCloseable {
      */
     <T> T read(Function<RoomView, T> action);
 
+    /**
+     * Forgets, on this node, the history up to and including {@code seq} (the oldest first), to
+     * give its memory back; a joiner's welcome then starts later, and recovery from before it says
+     * {@code recovered:false}. What the cluster keeps (Redis) is not touched.
+     */
+    void forgetHistoryThrough(long seq);
+
     /** This node no longer hosts anyone in the room: stop receiving its traffic. */
     @Override
     void close();

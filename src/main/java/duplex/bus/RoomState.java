@@ -104,6 +104,13 @@ final class RoomState implements RoomView {
         lastSeq = Math.max(lastSeq, posted.seq());
     }
 
+    /** Drops history entries up to and including {@code seq}; see {@link RoomLink#forgetHistoryThrough}. */
+    synchronized void forgetThrough(long seq) {
+        while (!history.isEmpty() && history.peekFirst().seq() <= seq) {
+            history.removeFirst();
+        }
+    }
+
     synchronized void joined(Member member, String node) {
         missingSince.remove(member.id());
         Present before = members.put(member.id(), new Present(member, node));

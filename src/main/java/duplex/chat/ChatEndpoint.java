@@ -6,6 +6,7 @@ import duplex.bus.BusUnavailableException;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
+import duplex.guard.MemoryBudget;
 import duplex.guard.RateLimiter;
 import duplex.ops.EndpointMetrics;
 import duplex.protocol.ErrorCode;
@@ -47,6 +48,9 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class ChatEndpoint {
 
     public static final String NAME = "chat";
+    /** Close reasons (1013) of a new room refused by the caps of {@link Rooms}. */
+    public static final String TOO_MANY_ROOMS = "too many rooms";
+    public static final String TOO_MANY_ROOMS_FROM_ADDRESS = "too many rooms created from your address";
     private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
 
     private final Settings settings;
@@ -100,7 +104,7 @@ public final class ChatEndpoint {
             }
         }
         Participant joining = new Participant(newId(), name.get(), outbox, user != null);
-        Optional<Room> joined;
+        Rooms.Joined joined;
         try {
             joined = rooms.join(roomName, joining, since);
         } catch (BusUnavailableException e) {
@@ -109,14 +113,16 @@ public final class ChatEndpoint {
             refuse(CloseCodes.TRY_AGAIN_LATER, "chat unavailable, try again later");
             return;
         }
-        if (joined.isEmpty()) {
-            if (outbox.isOpen()) {
-                refuse(CloseCodes.TRY_AGAIN_LATER, "too many rooms");
-            } // else the welcome itself was refused: the outbox is already closing the session
+        if (joined instanceof Rooms.Joined.Refused refused) {
+            switch (refused.why()) {
+                case ROOMS_FULL -> refuse(CloseCodes.TRY_AGAIN_LATER, TOO_MANY_ROOMS);
+                case ADDRESS_ROOMS_FULL -> refuse(CloseCodes.TRY_AGAIN_LATER, TOO_MANY_ROOMS_FROM_ADDRESS);
+                case CLOSING -> { } // the welcome itself was refused: the outbox is already closing the session
+            }
             return;
         }
         participant = joining;
-        room = joined.get();
+        room = ((Rooms.Joined.In) joined).room();
         LOG.log(System.Logger.Level.DEBUG, "chat session {0} joined {1} as {2} ({3})",
                 session.getId(), roomName, joining.name(), joining.id());
     }
@@ -134,7 +140,7 @@ public final class ChatEndpoint {
             out.close(new CloseReason(CloseCodes.TOO_BIG, "message exceeds " + tooBig.limit() + " characters"));
             return;
         }
-        switch (limiter.acquire()) {
+        switch (RateLimiter.acquire(limiter, out.addressRate())) {
             case LIMITED -> {
                 metrics.rateLimited();
                 reply(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages; at most "
@@ -155,6 +161,13 @@ public final class ChatEndpoint {
         }
         try {
             if (message instanceof ClientMessage.Say say) {
+                // Checked here, charged once the message is in the history (Room.hold).
+                MemoryBudget budget = out.budget();
+                if (budget != null && !budget.addressHasRoom(out.remoteAddress(), MemoryBudget.ofText(2 * say.text().length() + 160))) {
+                    reply(new ErrorMessage(ErrorCode.OVER_BUDGET, "your address holds its whole share of the server's memory "
+                            + "(chat history); nothing was sent, try again when older messages have expired"));
+                    return;
+                }
                 here.say(self, say.text()).exceptionally(failure -> {
                     // Not accepted by the cluster bus (Redis down): nobody got it, and the sender is told.
                     reply(new ErrorMessage(ErrorCode.UNAVAILABLE, "the chat cannot take messages right now; "

@@ -6,6 +6,7 @@ import duplex.bus.RoomLink;
 import duplex.bus.RoomListener;
 import duplex.bus.RoomView;
 import duplex.delivery.Frame;
+import duplex.guard.MemoryBudget;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -13,6 +14,7 @@ import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,10 +39,20 @@ import java.util.function.LongConsumer;
  * <p>A member whose outbox refuses a frame (it is closed, or was just cut off as a slow consumer)
  * is removed at once and announced as {@code left}, instead of waiting for its close handshake,
  * which towards a stalled peer can take the whole send timeout.
+ *
+ * <p>Memory: every message kept in this node's copy of the history is charged in the
+ * {@link MemoryBudget} to the address that posted it (messages from other nodes, or from members
+ * gone by the time the bus delivers them, to {@link #CLUSTER}), and given back when it leaves the
+ * history, when {@link Rooms} evicts it because the budget is full, or when the room is dropped.
  */
 public final class Room implements RoomListener {
 
+    /** Whom history is charged to when its poster is not a member on this node. */
+    static final String CLUSTER = "cluster";
+
     private final String name;
+    /** The client address that created the room (its count in {@link Rooms} caps rooms per address). */
+    private final String creator;
     private final Clock clock;
     /** This node's members; the link's view has every node's. Guarded by the link's lock. */
     private final Map<String, Participant> members = new LinkedHashMap<>();
@@ -52,23 +64,58 @@ public final class Room implements RoomListener {
     private Participant[] recipients;
     /** Set when the registry dropped this room; a joiner then asks the registry again. */
     private boolean retired;
-    private long emptySince;
+    /** When the room last became empty on this node (nanoTime); written under the link's lock. */
+    private volatile long emptySince;
+    private final int historyLimit;
+    private final MemoryBudget budget;
+    private final Runnable overBudget;
+    /** What the history held here is charged for, oldest first, in step with the link's history. Guarded by the link's lock. */
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    /** When the oldest held message arrived (nanoTime), Long.MAX_VALUE when none; read by eviction without the lock. */
+    private volatile long oldestHeldNanos = Long.MAX_VALUE;
     private final LongConsumer fanOut;
     private final RoomLink link;
 
+    /** One message of the history and its charge. */
+    private record Held(long seq, String address, long bytes, long arrivedNanos) {
+    }
+
     /**
+     * @param overBudget called when a charge took the budget past its total (history should be evicted)
      * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
      */
-    Room(String name, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus) {
+    Room(String name, String creator, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus, MemoryBudget budget,
+         Runnable overBudget) {
         this.fanOut = fanOut;
         this.name = name;
+        this.creator = creator;
         this.clock = clock;
+        this.historyLimit = historyLimit;
+        this.budget = budget;
+        this.overBudget = overBudget;
         this.emptySince = System.nanoTime();
         this.link = bus.link(name, historyLimit, this);
+        // History the cluster already had (Redis) is held here from now on too.
+        link.read(view -> {
+            view.history().forEach(posted -> hold(posted, CLUSTER));
+            return null;
+        });
     }
 
     public String name() {
         return name;
+    }
+
+    String creator() {
+        return creator;
+    }
+
+    long emptySince() {
+        return emptySince;
+    }
+
+    long oldestHeldNanos() {
+        return oldestHeldNanos;
     }
 
     /** Members connected to this node. */
@@ -170,6 +217,10 @@ public final class Room implements RoomListener {
             if (!retired && members.isEmpty() && now - emptySince >= lingerNanos) {
                 retired = true;
                 link.close();
+                while (!held.isEmpty()) {
+                    release(held.removeFirst());
+                }
+                oldestHeldNanos = Long.MAX_VALUE;
             }
             return retired;
         });
@@ -179,7 +230,44 @@ public final class Room implements RoomListener {
 
     @Override
     public void posted(Posted posted) {
-        broadcast(message(posted), null);
+        ServerMessage.Message message = message(posted);
+        broadcast(message, null);
+        Participant poster = members.get(message.from().id());
+        hold(posted, poster == null ? CLUSTER : poster.outbox().remoteAddress());
+    }
+
+    /** Charges a message that entered the link's history; the oldest beyond the limit left it. */
+    private void hold(Posted posted, String address) {
+        long bytes = MemoryBudget.ofText(posted.body().length()) + 48; // the Posted and its place in the history
+        budget.charge(address, bytes);
+        held.addLast(new Held(posted.seq(), address, bytes, System.nanoTime()));
+        while (held.size() > historyLimit) {
+            release(held.removeFirst());
+        }
+        oldestHeldNanos = held.isEmpty() ? Long.MAX_VALUE : held.peekFirst().arrivedNanos();
+        if (budget.overTotal()) {
+            overBudget.run();
+        }
+    }
+
+    private void release(Held h) {
+        budget.release(h.address(), h.bytes());
+    }
+
+    /**
+     * Evicts the oldest message of this node's history (the budget is full); returns when the
+     * new oldest arrived, or Long.MAX_VALUE when nothing is left.
+     */
+    long evictOldest() {
+        return link.read(view -> {
+            Held oldest = held.pollFirst();
+            if (oldest != null) {
+                release(oldest);
+                link.forgetHistoryThrough(oldest.seq());
+            }
+            oldestHeldNanos = held.isEmpty() ? Long.MAX_VALUE : held.peekFirst().arrivedNanos();
+            return oldestHeldNanos;
+        });
     }
 
     @Override

@@ -1,17 +1,20 @@
 package duplex.chat;
 
 import duplex.bus.Bus;
-import duplex.bus.LocalBus;
+import duplex.guard.MemoryBudget;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
 
 /**
@@ -21,32 +24,68 @@ import java.util.function.LongConsumer;
  * ({@code duplex.chat.room-linger}, default 10 minutes), so that someone whose connection
  * dropped while alone in the room comes back to the same seq and recovers with {@code since}.
  * After that the room and its history are dropped: memory stays bounded by the rooms in use,
- * not by every name ever tried. The number of rooms is capped ({@code duplex.chat.max-rooms});
- * past it, a new room is refused (close 1013) while existing rooms keep working.
+ * not by every name ever tried.
+ *
+ * <p>Bounds, so that no client can crowd the others out: at most {@code duplex.chat.max-rooms}
+ * rooms exist at once, and at most {@code duplex.chat.max-rooms-per-address} of them were
+ * created by one client address (lingering ones count until they are dropped). When the cap is
+ * reached a new room takes the place of the room that has lingered empty the longest: an empty
+ * room is only kept in case someone comes back, a new room has someone now. Only when every room
+ * has members is a new one refused (close 1013). Chat history is charged to the address that
+ * posted it in the {@link MemoryBudget}; when the budget as a whole is reached, the oldest
+ * history of all rooms is evicted first (off the caller's thread, on the scheduler).
  */
 public final class Rooms implements AutoCloseable {
 
-    public record Limits(int historyLimit, Duration linger, int maxRooms) {
+    private static final System.Logger LOG = System.getLogger(Rooms.class.getName());
+
+    public record Limits(int historyLimit, Duration linger, int maxRooms, int maxRoomsPerAddress) {
+    }
+
+    /** Why a join was refused. */
+    public enum Refusal {
+        /** Every room has members and there are {@code maxRooms}: try later (1013). */
+        ROOMS_FULL,
+        /** The joiner's address created {@code maxRoomsPerAddress} rooms that still exist (1013). */
+        ADDRESS_ROOMS_FULL,
+        /** The joiner's outbox did not take the welcome: the connection is already closing. */
+        CLOSING
+    }
+
+    /** What {@link #join} did: the participant is in a room, or was refused. */
+    public sealed interface Joined {
+        record In(Room room) implements Joined {
+        }
+
+        record Refused(Refusal why) implements Joined {
+        }
     }
 
     private final Limits limits;
     private final Clock clock;
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Rooms that exist, by the address that created them. */
+    private final Map<String, Integer> createdBy = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
     private final ScheduledFuture<?> sweeper;
     private final LongConsumer fanOut;
     /** Where each room's seq, history and members live: this JVM, or Redis for a cluster. */
     private final Bus bus;
+    private final MemoryBudget budget;
+    private final AtomicBoolean evictionScheduled = new AtomicBoolean();
 
-    public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler) {
-        this(limits, clock, scheduler, nanos -> { }, new LocalBus());
-    }
-
-    /** With {@code fanOut}: told how long each broadcast took to queue to every member, in nanoseconds. */
-    public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler, LongConsumer fanOut, Bus bus) {
+    /**
+     * @param fanOut told how long each broadcast took to queue to every member, in nanoseconds
+     * @param budget what the history of every room is charged to
+     */
+    public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler, LongConsumer fanOut, Bus bus,
+                 MemoryBudget budget) {
         this.bus = bus;
         this.limits = limits;
         this.clock = clock;
         this.fanOut = fanOut;
+        this.budget = budget;
+        this.scheduler = scheduler;
         long every = sweepInterval(limits.linger()).toMillis();
         this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     }
@@ -57,35 +96,93 @@ public final class Rooms implements AutoCloseable {
                 : quarter.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : quarter;
     }
 
-    /**
-     * Puts the participant into the named room (created if needed), its welcome first. Empty when
-     * the room does not exist and there are already {@code maxRooms}, or when the participant's
-     * outbox did not take the welcome.
-     */
-    public Optional<Room> join(String name, Participant participant, OptionalLong since) {
+    /** Puts the participant into the named room (created if needed), its welcome first. */
+    public Joined join(String name, Participant participant, OptionalLong since) {
+        String address = participant.outbox().remoteAddress();
         while (true) {
             Room room = rooms.get(name);
             if (room == null) {
-                if (rooms.size() >= limits.maxRooms()) {
-                    return Optional.empty();
+                Refusal refusal = reserveRoomFor(address);
+                if (refusal != null) {
+                    return new Joined.Refused(refusal);
                 }
-                // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
-                room = rooms.computeIfAbsent(name, n -> new Room(n, limits.historyLimit(), clock, fanOut, bus));
+                Room[] created = new Room[1];
+                try {
+                    // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
+                    room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
+                            fanOut, bus, budget, this::overBudget));
+                } finally {
+                    if (created[0] == null) {
+                        unreserve(address); // someone else created it meanwhile, or the bus failed
+                    }
+                }
             }
             if (room.join(participant, since)) {
-                return Optional.of(room);
+                return new Joined.In(room);
             }
             if (!room.isRetired()) {
-                return Optional.empty(); // not retired: the welcome was refused (the connection is closing)
+                return new Joined.Refused(Refusal.CLOSING); // not retired: the welcome was refused
             }
-            rooms.remove(name, room); // retired under our feet: help the sweeper, then try again
+            forget(room); // retired under our feet: help the sweeper, then try again
+        }
+    }
+
+    /** Counts one more room for the address, or says why it may not have one. */
+    private Refusal reserveRoomFor(String address) {
+        boolean[] allowed = {false};
+        createdBy.compute(address, (key, count) -> {
+            int now = count == null ? 0 : count;
+            if (now >= limits.maxRoomsPerAddress()) {
+                return count;
+            }
+            allowed[0] = true;
+            return now + 1;
+        });
+        if (!allowed[0]) {
+            return Refusal.ADDRESS_ROOMS_FULL;
+        }
+        if (rooms.size() >= limits.maxRooms() && !dropLongestEmpty()) {
+            unreserve(address);
+            return Refusal.ROOMS_FULL;
+        }
+        return null;
+    }
+
+    private void unreserve(String address) {
+        createdBy.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1);
+    }
+
+    /** Drops the room that has been empty the longest, if any is empty; true if one was dropped. */
+    private boolean dropLongestEmpty() {
+        while (true) {
+            Room longest = null;
+            for (Room room : rooms.values()) {
+                if (room.size() == 0 && (longest == null || room.emptySince() < longest.emptySince())) {
+                    longest = room;
+                }
+            }
+            if (longest == null) {
+                return false;
+            }
+            // Someone may have joined it since the scan: then look again.
+            if (longest.retireIfIdle(System.nanoTime(), 0)) {
+                forget(longest);
+                return true;
+            }
+        }
+    }
+
+    /** Removes a retired room from the registry and from its creator's count, once. */
+    private void forget(Room room) {
+        if (rooms.remove(room.name(), room)) {
+            unreserve(room.creator());
         }
     }
 
     public void leave(Room room, Participant participant) {
         room.leave(participant);
         if (limits.linger().isZero() && room.retireIfIdle(System.nanoTime(), 0)) {
-            rooms.remove(room.name(), room);
+            forget(room);
         }
     }
 
@@ -94,19 +191,74 @@ public final class Rooms implements AutoCloseable {
         return rooms.size();
     }
 
-    /** Rooms with at least one member. */
+    /** Rooms with at least one member on this node. */
     public int occupied() {
         return (int) rooms.values().stream().filter(room -> room.size() > 0).count();
     }
 
-    public Optional<Room> find(String name) {
-        return Optional.ofNullable(rooms.get(name));
+    /** Rooms without members, kept for the linger time. */
+    public int lingering() {
+        return count() - occupied();
+    }
+
+    /** Rooms that exist and were created by this address. */
+    public int createdBy(String address) {
+        return createdBy.getOrDefault(address, 0);
     }
 
     void sweep() {
         long now = System.nanoTime();
         long linger = limits.linger().toNanos();
-        rooms.values().removeIf(room -> room.retireIfIdle(now, linger));
+        for (Room room : rooms.values()) {
+            if (room.retireIfIdle(now, linger)) {
+                forget(room);
+            }
+        }
+    }
+
+    /** A room's history passed the total budget: evict, once, on the scheduler (never on a room's lock). */
+    private void overBudget() {
+        if (evictionScheduled.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(this::evictOldestHistory);
+            } catch (RejectedExecutionException e) {
+                evictionScheduled.set(false); // shutting down
+            }
+        }
+    }
+
+    /** A room and when its oldest held message was posted, as a key that stays put in the queue. */
+    private record Aged(Room room, long oldestNanos) {
+    }
+
+    /**
+     * Evicts history, the oldest message of all rooms first, until the budget is a tenth below
+     * its total (so that eviction runs in rounds, not once per message).
+     */
+    void evictOldestHistory() {
+        evictionScheduled.set(false);
+        long target = budget.total() - budget.total() / 10;
+        if (budget.used() <= target) {
+            return;
+        }
+        PriorityQueue<Aged> oldestFirst = new PriorityQueue<>(Comparator.comparingLong(Aged::oldestNanos));
+        for (Room room : rooms.values()) {
+            long oldest = room.oldestHeldNanos();
+            if (oldest != Long.MAX_VALUE) {
+                oldestFirst.add(new Aged(room, oldest));
+            }
+        }
+        long evicted = 0;
+        while (budget.used() > target && !oldestFirst.isEmpty()) {
+            Aged aged = oldestFirst.poll();
+            long next = aged.room().evictOldest();
+            evicted++;
+            if (next != Long.MAX_VALUE) {
+                oldestFirst.add(new Aged(aged.room(), next));
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "memory budget of {0} bytes reached: evicted the {1} oldest chat history messages",
+                String.valueOf(budget.total()), String.valueOf(evicted));
     }
 
     @Override

@@ -1,6 +1,9 @@
 package duplex.delivery;
 
 import duplex.guard.AddressLimiter;
+import duplex.guard.AddressRates;
+import duplex.guard.MemoryBudget;
+import duplex.guard.RateLimiter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 
@@ -18,41 +21,59 @@ import java.util.function.Function;
 
 /**
  * The open connections of every endpoint, each with its {@link Outbox}. Owns what outlives one
- * connection: the heartbeat that pings everyone and closes dead peers, and the closer pool.
+ * connection: the heartbeat that pings everyone and closes dead peers, the closer and pinger
+ * pools, and the per-address parts (connection count, shared rate limiter, memory budget).
  * Shared by all endpoint instances; thread-safe.
  */
 public final class Connections {
 
     private static final System.Logger LOG = System.getLogger(Connections.class.getName());
 
-    public record Limits(int maxMessages, long maxBytes, Duration sendTimeout, Duration idleTimeout, Duration pingInterval) {
+    /**
+     * @param blockingSendTimeout how long the container's own blocking sends (close frames, pings,
+     *                            pongs) may wait for a peer that does not read
+     */
+    public record Limits(int maxMessages, long maxBytes, Duration sendTimeout, Duration idleTimeout, Duration pingInterval,
+                         Duration blockingSendTimeout) {
     }
+
+    /** What every connection of one client address shares. */
+    public record PerAddress(AddressLimiter connections, AddressRates rates, MemoryBudget budget) {
+    }
+
+    /**
+     * Tomcat's per-session property for the timeout of its blocking sends (a Long, milliseconds;
+     * 20 s when absent). Other containers ignore it.
+     */
+    static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
 
     private final Limits limits;
     private final ExecutorService closer;
+    private final ExecutorService pinger;
     private final Function<String, Traffic> traffic;
     private final Map<String, Outbox> open = new ConcurrentHashMap<>();
     /** Session id to the client address counted for it in {@link #perAddress}. */
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
     private final AddressLimiter perAddress;
+    private final AddressRates rates;
+    private final MemoryBudget budget;
+    /** Session id to the address whose shared rate limiter it leased from {@link #rates}. */
+    private final Map<String, String> leased = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
 
-    public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer) {
-        this(limits, scheduler, closer, endpoint -> Traffic.NONE);
-    }
-
-    /** With {@code traffic}: the {@link Traffic} to report an endpoint's connections to, by endpoint name. */
-    public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer,
-                       Function<String, Traffic> traffic) {
-        this(limits, scheduler, closer, traffic, null);
-    }
-
-    /** And with a bound on open connections per client address ({@code perAddress} null: none). */
-    public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer,
-                       Function<String, Traffic> traffic, AddressLimiter perAddress) {
+    /**
+     * @param closer  runs close handshakes, which may block on a stalled peer
+     * @param pinger  runs pings, which may block the same way
+     * @param traffic the {@link Traffic} to report an endpoint's connections to, by endpoint name
+     */
+    public Connections(Limits limits, ScheduledExecutorService scheduler, ExecutorService closer, ExecutorService pinger,
+                       Function<String, Traffic> traffic, PerAddress shared) {
         this.limits = limits;
-        this.perAddress = perAddress;
+        this.perAddress = shared.connections();
+        this.rates = shared.rates();
+        this.budget = shared.budget();
         this.closer = closer;
+        this.pinger = pinger;
         this.traffic = traffic;
         long tick = heartbeatTick(limits).toMillis();
         this.heartbeat = scheduler.scheduleWithFixedDelay(this::heartbeat, tick, tick, TimeUnit.MILLISECONDS);
@@ -93,12 +114,21 @@ public final class Connections {
      *                 the session has been closed with 1013; let the exception propagate
      */
     public Outbox open(String endpoint, Session session) {
+        // Before anything can be sent: the container's close frames and pongs to this peer give up
+        // after this instead of holding a container thread for 20 s when the peer stops reading.
+        session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, limits.blockingSendTimeout().toMillis());
         if (perAddress != null) {
             admit(endpoint, session);
         }
         Traffic endpointTraffic = traffic.apply(endpoint);
-        Outbox outbox = new Outbox(session, endpoint, closer, limits.maxMessages(), limits.maxBytes(),
-                limits.sendTimeout().toMillis(), endpointTraffic);
+        String address = RemoteAddress.of(session);
+        RateLimiter addressRate = null;
+        if (rates != null) {
+            addressRate = rates.lease(address);
+            leased.put(session.getId(), address);
+        }
+        Outbox outbox = new Outbox(session, endpoint, closer, pinger, limits.maxMessages(), limits.maxBytes(),
+                limits.sendTimeout().toMillis(), endpointTraffic, budget, addressRate);
         open.put(session.getId(), outbox);
         endpointTraffic.opened();
         String subprotocol = session.getNegotiatedSubprotocol();
@@ -141,6 +171,10 @@ public final class Connections {
         String address = addresses.remove(outbox.id());
         if (address != null) {
             perAddress.release(address);
+        }
+        String rated = leased.remove(outbox.id());
+        if (rated != null) {
+            rates.release(rated);
         }
         if (open.remove(outbox.id()) == null) {
             return;
@@ -203,6 +237,9 @@ public final class Connections {
      * two ping intervals, whose sends have stopped completing too, is gone.
      */
     private void heartbeat() {
+        if (rates != null) {
+            rates.sweep();
+        }
         long now = System.nanoTime();
         long idleAfter = limits.idleTimeout().toNanos();
         long pingEvery = limits.pingInterval().toNanos();

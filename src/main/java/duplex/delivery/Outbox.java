@@ -1,5 +1,7 @@
 package duplex.delivery;
 
+import duplex.guard.MemoryBudget;
+import duplex.guard.RateLimiter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +37,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * still waiting, in its place in the queue. A stalled peer then costs one frame per key, however
  * fast the states change, and sees the current state once it reads again.
  *
+ * <p>A frame that only this connection holds (an echo reply) can be sent with {@link #sendCharged}:
+ * its heap is charged to the client's address in the {@link MemoryBudget} until it is written,
+ * so many connections of one address cannot together hold more than the address's share.
+ * Broadcast frames are shared by every member and are not charged per member.
+ *
  * <p>Thread-safe: any thread may call {@link #send}, {@link #sendLatest}, {@link #ping} and {@link #close}.
  */
 public final class Outbox {
@@ -42,16 +50,27 @@ public final class Outbox {
 
     /** Close reason used when a peer's queue passes its bound. */
     public static final String SLOW_CONSUMER = "slow consumer";
+    /** Close reason (1008) when the client's address holds its whole share of the memory budget. */
+    public static final String ADDRESS_OVER_BUDGET = "too much memory held for your address";
+    /** Close reason (1013) when the server as a whole holds its memory budget. */
+    public static final String SERVER_OVER_BUDGET = "server busy, try again later";
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final Session session;
     private final String endpoint;
     private final RemoteEndpoint.Async remote;
     private final Executor closer;
+    /** Runs pings: a ping is a blocking send in the API, so never on the caller's (the heartbeat's) thread. */
+    private final Executor pinger;
     private final int maxMessages;
     private final long maxBytes;
     private final Traffic traffic;
     private final String remoteAddress;
+    private final MemoryBudget budget;
+    private final RateLimiter addressRate;
     private final long openedNanos = System.nanoTime();
+    /** A ping is waiting for the pinger or being sent: at most one per connection. */
+    private final AtomicBoolean pingPending = new AtomicBoolean();
 
     /** A {@link Frame}, or a {@link Slot} holding the newest frame for its key; in send order. */
     private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
@@ -71,11 +90,18 @@ public final class Outbox {
     /** When the send now on the wire was started (System.nanoTime, never 0), or 0 when none is. */
     private volatile long inFlightSince;
 
-    Outbox(Session session, String endpoint, Executor closer, int maxMessages, long maxBytes, long sendTimeoutMillis,
-           Traffic traffic) {
+    /**
+     * @param budget      where {@link #sendCharged} charges; null: nothing is charged
+     * @param addressRate the rate limiter shared by the connections of the client's address, or null
+     */
+    Outbox(Session session, String endpoint, Executor closer, Executor pinger, int maxMessages, long maxBytes,
+           long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate) {
         this.session = session;
         this.traffic = traffic;
         this.remoteAddress = RemoteAddress.of(session);
+        this.pinger = pinger;
+        this.budget = budget;
+        this.addressRate = addressRate;
         this.endpoint = endpoint;
         this.remote = session.getAsyncRemote();
         this.closer = closer;
@@ -109,6 +135,16 @@ public final class Outbox {
         return traffic;
     }
 
+    /** The rate limiter this connection shares with the others of its address, or null. */
+    public RateLimiter addressRate() {
+        return addressRate;
+    }
+
+    /** The budget this connection's client is charged in, or null. */
+    public MemoryBudget budget() {
+        return budget;
+    }
+
     /** How long this connection has been open, in milliseconds. */
     public long ageMillis() {
         return (System.nanoTime() - openedNanos) / 1_000_000;
@@ -136,6 +172,12 @@ public final class Outbox {
         if (closed.get()) {
             return false;
         }
+        return enqueue(frame);
+    }
+
+    /** A {@link Frame} or a {@link Charged} one: counted against the bound, then sent or queued. */
+    private boolean enqueue(Object item) {
+        Frame frame = item instanceof Charged charged ? charged.frame : (Frame) item;
         int messages = queuedMessages.incrementAndGet();
         long bytes = queuedBytes.addAndGet(frame.bytes());
         if (messages > maxMessages || bytes > maxBytes) {
@@ -145,20 +187,79 @@ public final class Outbox {
                 LOG.log(System.Logger.Level.INFO, "{0} session {1} from {2}: slow consumer, {3} messages / {4} bytes pending; closing",
                         endpoint, id(), remoteAddress, messages, bytes);
             }
+            if (item instanceof Charged charged) {
+                charged.release();
+            }
             return false;
         }
         if (queue.isEmpty() && sending.compareAndSet(false, true)) {
             // Nothing waiting and nothing on the wire: straight out, without a trip through the
             // queue (most sends of a broadcast to members who keep up). Frames queued by
             // others meanwhile go after this one, which any order between threads allows.
-            if (new Send(frame).start()) {
+            if (new Send(item).start()) {
                 pump(); // completed on this thread: carry on with whatever was queued meanwhile
             }
             return true;
         }
-        queue.add(frame);
+        queue.add(item);
+        if (closed.get()) {
+            discardQueue(); // closed while we queued: a charge must not stay behind in a dead queue
+        }
         pump();
         return true;
+    }
+
+    /**
+     * {@link #send}, with the frame's heap charged to the client's address until it has been
+     * written (or dropped). A charge the budget refuses closes the connection: 1008 when the
+     * address holds its share, 1013 when the whole server does. Returns false then.
+     */
+    public boolean sendCharged(Frame frame) {
+        if (budget == null) {
+            return send(frame);
+        }
+        if (closed.get()) {
+            return false;
+        }
+        long heap = heapOf(frame);
+        MemoryBudget.Verdict verdict = budget.tryCharge(remoteAddress, heap);
+        if (verdict != MemoryBudget.Verdict.CHARGED) {
+            overBudget(verdict);
+            return false;
+        }
+        return enqueue(new Charged(frame, heap));
+    }
+
+    /** Closes the connection for a charge the budget refused. */
+    public void overBudget(MemoryBudget.Verdict verdict) {
+        boolean address = verdict == MemoryBudget.Verdict.ADDRESS_FULL;
+        if (closeOnce(address ? new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, ADDRESS_OVER_BUDGET)
+                : new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, SERVER_OVER_BUDGET))) {
+            LOG.log(System.Logger.Level.INFO, "{0} session {1} from {2}: memory budget of the {3} reached; closing",
+                    endpoint, id(), remoteAddress, address ? "address" : "server");
+        }
+    }
+
+    private static long heapOf(Frame frame) {
+        return frame instanceof Frame.Text text ? MemoryBudget.ofText(text.text().length()) : MemoryBudget.ofBytes(frame.bytes());
+    }
+
+    /** A frame of {@link #sendCharged} while it waits and is written; released once, whichever comes first. */
+    private final class Charged {
+        final Frame frame;
+        private final long heap;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Charged(Frame frame, long heap) {
+            this.frame = frame;
+            this.heap = heap;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                budget.release(remoteAddress, heap);
+            }
+        }
     }
 
     /** What {@link #sendLatest} did with a frame. */
@@ -283,20 +384,39 @@ public final class Outbox {
     }
 
     /**
-     * Sends a ping, but only when nothing is on the wire: a ping must not race a data send,
-     * and while a send is pending the send timeout already watches the peer.
+     * Asks the pinger to send a ping and returns at once. The API's sendPing blocks until the
+     * ping is written, which towards a peer that stopped reading means until the container's
+     * blocking-send timeout: so never on the heartbeat's thread, which serves everyone. The
+     * ping goes out only when nothing is on the wire (a ping must not race a data send, and while
+     * a send is pending the send timeout already watches the peer); data waits for the ping only
+     * while it is actually being written, never while it waits for the pinger.
      */
     void ping(long now) {
-        if (closed.get() || !sending.compareAndSet(false, true)) {
+        if (closed.get() || !pingPending.compareAndSet(false, true)) {
             return;
         }
         lastPingNanos = now;
         try {
-            remote.sendPing(ByteBuffer.allocate(0));
-        } catch (IOException | RuntimeException e) {
-            failed(e);
+            pinger.execute(this::pingNow);
+        } catch (RejectedExecutionException e) {
+            pingPending.set(false); // shutting down
+        }
+    }
+
+    private void pingNow() {
+        try {
+            if (closed.get() || !sending.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                remote.sendPing(EMPTY.duplicate());
+            } catch (IOException | RuntimeException e) {
+                failed(e);
+            } finally {
+                sending.set(false);
+            }
         } finally {
-            sending.set(false);
+            pingPending.set(false);
         }
         pump();
     }
@@ -337,7 +457,11 @@ public final class Outbox {
     private void discardQueue() {
         synchronized (slots) {
             slots.clear();
-            queue.clear();
+            for (Object item; (item = queue.poll()) != null; ) {
+                if (item instanceof Charged charged) {
+                    charged.release();
+                }
+            }
         }
         // What is on the wire stays counted until its completion arrives; the rest is gone.
         queuedMessages.set(0);
@@ -347,12 +471,12 @@ public final class Outbox {
     private void pump() {
         while (!closed.get() && !queue.isEmpty() && sending.compareAndSet(false, true)) {
             Object next = queue.poll();
-            Frame frame = next instanceof Slot slot ? take(slot) : (Frame) next;
-            if (frame == null) {
+            Object item = next instanceof Slot slot ? take(slot) : next;
+            if (item == null) {
                 sending.set(false);
                 continue; // someone raced us to it, or a discarded slot; the loop condition decides
             }
-            Send send = new Send(frame);
+            Send send = new Send(item);
             if (!send.start()) {
                 return; // completes later, on another thread, which pumps again
             }
@@ -405,10 +529,14 @@ public final class Outbox {
         private static final int COMPLETED_INLINE = 2;
 
         private final Frame frame;
+        /** The charge to release once written, or null for an uncharged frame. */
+        private final Charged charged;
         private final AtomicInteger state = new AtomicInteger(ON_THE_WIRE);
 
-        Send(Frame frame) {
-            this.frame = frame;
+        /** @param item a {@link Frame} or a {@link Charged} frame */
+        Send(Object item) {
+            this.charged = item instanceof Charged c ? c : null;
+            this.frame = charged != null ? charged.frame : (Frame) item;
         }
 
         /** Returns true when the send already completed on this thread. */
@@ -429,6 +557,9 @@ public final class Outbox {
         @Override
         public void onResult(SendResult result) {
             inFlightSince = 0;
+            if (charged != null) {
+                charged.release();
+            }
             if (!closed.get()) {
                 queuedMessages.decrementAndGet();
                 queuedBytes.addAndGet(-frame.bytes());

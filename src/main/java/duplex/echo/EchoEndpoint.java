@@ -5,6 +5,7 @@ import duplex.app.Settings;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
+import duplex.guard.MemoryBudget;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.CloseReason.CloseCodes;
 import jakarta.websocket.OnClose;
@@ -24,6 +25,12 @@ import java.nio.ByteBuffer;
  * <p>Messages arrive in parts and are assembled here, against our own limits, rather than in the
  * container's whole-message buffer: Tomcat's defaults to 8 KiB, Tyrus's to 4 MiB, so only our
  * own count makes the limit the same on every server. One instance per connection.
+ *
+ * <p>Memory: a message being assembled is charged to the client's address in the
+ * {@link MemoryBudget} (twice its size: the buffer grows by doubling, and the finished message is
+ * a copy), and so is each reply until it is written; past the address's share the connection is
+ * closed (1008), past the server's (1013). The buffers are dropped, not kept, after each message:
+ * one large message must not leave a large buffer behind for the rest of the connection's life.
  */
 @ServerEndpoint(value = "/echo", subprotocols = "echo", configurator = DuplexConfigurator.class)
 public final class EchoEndpoint {
@@ -35,11 +42,13 @@ public final class EchoEndpoint {
     private final Connections connections;
     private Outbox outbox;
 
-    private final StringBuilder text = new StringBuilder();
+    private StringBuilder text = new StringBuilder();
     private int textBytes;
-    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+    private ByteArrayOutputStream binary = new ByteArrayOutputStream();
+    /** Charged to the budget for the message being assembled; given back when it is done. */
+    private long assemblyCharge;
     /** Set once a limit is passed: the rest of that connection's input is ignored while it closes. */
-    private boolean discarding;
+    private volatile boolean discarding;
 
     public EchoEndpoint(Settings settings, Connections connections) {
         this.settings = settings;
@@ -64,12 +73,17 @@ public final class EchoEndpoint {
         }
         // The length counted for the limit is the frame's size too: no second pass over the text.
         if (last && text.length() == 0) {
-            outbox.send(Frame.text(part, textBytes)); // the common case: one frame, no copy
+            outbox.sendCharged(Frame.text(part, textBytes)); // the common case: one frame, no copy
         } else {
+            if (!charge(2L * MemoryBudget.ofText(part.length()))) {
+                return;
+            }
             text.append(part);
             if (last) {
-                outbox.send(Frame.text(text.toString(), textBytes));
-                text.setLength(0);
+                String whole = text.toString();
+                text = new StringBuilder();
+                releaseAssembly();
+                outbox.sendCharged(Frame.text(whole, textBytes));
             }
         }
         if (last) {
@@ -88,18 +102,23 @@ public final class EchoEndpoint {
             tooBig("binary message exceeds " + settings.echoMaxBinaryBytes() + " bytes");
             return;
         }
+        if (!(last && binary.size() == 0) && !charge(2L * MemoryBudget.ofBytes(part.remaining()))) {
+            return;
+        }
         byte[] bytes = new byte[part.remaining()];
         part.get(bytes);
         if (last) {
             outbox.received(binary.size() + bytes.length);
         }
         if (last && binary.size() == 0) {
-            outbox.send(Frame.binary(bytes));
+            outbox.sendCharged(Frame.binary(bytes));
         } else {
             binary.writeBytes(bytes);
             if (last) {
-                outbox.send(Frame.binary(binary.toByteArray()));
-                binary.reset();
+                byte[] whole = binary.toByteArray();
+                binary = new ByteArrayOutputStream();
+                releaseAssembly();
+                outbox.sendCharged(Frame.binary(whole));
             }
         }
     }
@@ -112,6 +131,7 @@ public final class EchoEndpoint {
     @OnClose
     public void close(Session session, CloseReason reason) {
         connections.closed(outbox, reason); // counts and logs the close
+        dropAssembly();
     }
 
     @OnError
@@ -121,9 +141,41 @@ public final class EchoEndpoint {
     }
 
     private void tooBig(String reason) {
-        discarding = true;
-        text.setLength(0);
-        binary.reset();
+        dropAssembly();
         outbox.close(new CloseReason(CloseCodes.TOO_BIG, reason));
+    }
+
+    /** Charges part of a message being assembled; false (the connection closing) when the budget refuses. */
+    private synchronized boolean charge(long bytes) {
+        MemoryBudget budget = outbox.budget();
+        if (discarding) {
+            return false; // closed meanwhile (our close may run @OnClose on another thread)
+        }
+        if (budget == null) {
+            return true;
+        }
+        MemoryBudget.Verdict verdict = budget.tryCharge(outbox.remoteAddress(), bytes);
+        if (verdict == MemoryBudget.Verdict.CHARGED) {
+            assemblyCharge += bytes;
+            return true;
+        }
+        dropAssembly();
+        outbox.overBudget(verdict);
+        return false;
+    }
+
+    private synchronized void releaseAssembly() {
+        if (assemblyCharge > 0) {
+            outbox.budget().release(outbox.remoteAddress(), assemblyCharge);
+            assemblyCharge = 0;
+        }
+    }
+
+    /** From now on the rest of this connection's input is ignored; what was assembled is freed. */
+    private synchronized void dropAssembly() {
+        discarding = true;
+        text = new StringBuilder();
+        binary = new ByteArrayOutputStream();
+        releaseAssembly();
     }
 }

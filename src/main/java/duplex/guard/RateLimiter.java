@@ -58,6 +58,15 @@ public final class RateLimiter {
         return policy;
     }
 
+    /**
+     * A message against the connection's own limiter, then (if it passed) against the one its
+     * address shares with its other connections ({@code address} null: none).
+     */
+    public static Verdict acquire(RateLimiter connection, RateLimiter address) {
+        Verdict own = connection.acquire();
+        return own != Verdict.ALLOWED || address == null ? own : address.acquire();
+    }
+
     /** Accounts for one incoming message and says whether to handle it. */
     public synchronized Verdict acquire() {
         long now = nanoClock.getAsLong();

@@ -39,6 +39,7 @@ public final class Health {
     private final BooleanSupplier serving;
     private final Supplier<Map<String, Integer>> connections;
     private final IntSupplier rooms;
+    private final IntSupplier lingeringRooms;
     private final Supplier<BusStatus> bus;
     private final Duration busGrace;
 
@@ -46,11 +47,14 @@ public final class Health {
      * @param serving     false once the application is shutting down
      * @param connections open sessions per endpoint
      * @param rooms       chat rooms with members on this node
+     * @param lingeringRooms chat rooms without members, kept for the linger time (they count
+     *                    against the room cap too, so both are shown)
      * @param bus         the bus in use
      * @param busGrace    how long the bus may be unreachable before the node reports DOWN
      */
     public Health(BooleanSupplier serving, Supplier<Map<String, Integer>> connections, IntSupplier rooms,
-                  Supplier<BusStatus> bus, Duration busGrace) {
+                  IntSupplier lingeringRooms, Supplier<BusStatus> bus, Duration busGrace) {
+        this.lingeringRooms = lingeringRooms;
         this.started = Instant.now();
         this.startedNanos = System.nanoTime();
         this.serving = serving;
@@ -104,6 +108,7 @@ public final class Health {
                 .add("connections", perEndpoint.build())
                 .add("connectionsTotal", total)
                 .add("rooms", rooms.getAsInt())
+                .add("lingeringRooms", lingeringRooms.getAsInt())
                 .add("bus", busJson.build());
         return new Report(status, json.build());
     }

@@ -1,5 +1,7 @@
 package duplex.ops;
 
+import duplex.guard.MemoryBudget;
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -83,10 +85,32 @@ public final class Metrics implements AutoCloseable {
         return conflatedQuotes.getAsLong();
     }
 
-    /** Registers the gauge of open chat rooms, read from {@code rooms} at each scrape. */
-    public void rooms(Supplier<Number> rooms) {
+    /** Registers the gauges of chat rooms, occupied and lingering, read at each scrape. */
+    public void rooms(Supplier<Number> rooms, Supplier<Number> lingering) {
         Gauge.builder("duplex.rooms", rooms)
                 .description("Chat rooms with at least one member on this node")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("duplex.rooms.lingering", lingering)
+                .description("Chat rooms without members, kept with their history for the linger time (they count against the room cap)")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** Registers the gauges of the memory budget: what clients make the server hold, and the addresses holding it. */
+    public void budget(MemoryBudget budget) {
+        Gauge.builder("duplex.memory.held", budget::used)
+                .description("Heap clients make the server hold (chat history, messages being assembled, echo replies), estimated")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("duplex.memory.budget", budget::total)
+                .description("The memory budget of all clients together (duplex.memory.total)")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("duplex.memory.addresses", budget::addresses)
+                .description("Client addresses that hold anything in the memory budget")
                 .strongReference(true)
                 .register(registry);
     }

@@ -11,7 +11,9 @@ public enum ErrorCode {
     /** Too many messages too fast; the message was dropped. */
     RATE_LIMITED("rate_limited"),
     /** A service the request needs (the cluster bus) cannot take it now; nothing was accepted. */
-    UNAVAILABLE("unavailable");
+    UNAVAILABLE("unavailable"),
+    /** The client's address holds its whole share of the server's memory budget; nothing was accepted. */
+    OVER_BUDGET("over_budget");
 
     private final String wire;
 

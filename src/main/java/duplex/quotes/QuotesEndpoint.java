@@ -83,7 +83,7 @@ public final class QuotesEndpoint {
         text.setLength(0);
         textBytes = 0;
         // Every request counts, bad ones included: each costs a parse and, for a subscribe, a snapshot.
-        switch (limiter.acquire()) {
+        switch (RateLimiter.acquire(limiter, outbox.addressRate())) {
             case LIMITED -> {
                 RateLimiter.Policy policy = limiter.policy();
                 metrics.rateLimited();

@@ -74,7 +74,7 @@ class OutboxLatestTest {
     }
 
     private static Outbox outbox(FakePeer peer, int maxMessages) {
-        return new Outbox(peer.session, "test", Runnable::run, maxMessages, 1 << 20, 30_000, Traffic.NONE);
+        return new Outbox(peer.session, "test", Runnable::run, Runnable::run, maxMessages, 1 << 20, 30_000, Traffic.NONE, null, null);
     }
 
     @Test

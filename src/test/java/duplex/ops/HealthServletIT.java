@@ -43,7 +43,7 @@ class HealthServletIT {
     void answers503WhileTheBusIsUnreachableBeyondItsGraceAnd200Again() throws Exception {
         SwitchableBus bus = new SwitchableBus();
         AtomicBoolean serving = new AtomicBoolean(true);
-        Health health = new Health(serving::get, () -> Map.of("chat", 7), () -> 2, () -> bus, Duration.ofSeconds(5));
+        Health health = new Health(serving::get, () -> Map.of("chat", 7), () -> 2, () -> 0, () -> bus, Duration.ofSeconds(5));
         try (TomcatServer server = TomcatServer.servlet("/health", new HealthServlet(() -> health))) {
             HttpResponse<String> up = OpsIT.get(server.http("health"), null);
             assertEquals(200, up.statusCode());

@@ -37,7 +37,7 @@ class HealthTest {
 
     private final AtomicBoolean serving = new AtomicBoolean(true);
     private final AtomicReference<BusStatus> bus = new AtomicReference<>(BusStatus.LOCAL);
-    private final Health health = new Health(serving::get, () -> Map.of("echo", 2, "chat", 3), () -> 4,
+    private final Health health = new Health(serving::get, () -> Map.of("echo", 2, "chat", 3), () -> 4, () -> 1,
             bus::get, Duration.ofSeconds(10));
 
     @Test

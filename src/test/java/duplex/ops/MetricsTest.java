@@ -84,7 +84,7 @@ class MetricsTest {
     @Test
     void busAndRoomGaugesReadTheirSourcesAtScrapeTime() {
         int[] rooms = {2};
-        metrics.rooms(() -> rooms[0]);
+        metrics.rooms(() -> rooms[0], () -> 0);
         metrics.bus(() -> BusStatus.LOCAL);
         assertEquals(2, scrape().value("duplex_rooms"));
         rooms[0] = 5;

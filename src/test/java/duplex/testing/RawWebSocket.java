@@ -79,8 +79,20 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** As {@link #connect(URI)}, from a given local address (for example 127.0.0.2: another client host). */
     public static RawWebSocket connect(URI uri, InetAddress localAddress) {
+        return connect(uri, localAddress, 0);
+    }
+
+    /**
+     * As {@link #connect(URI, InetAddress)}, with a receive buffer of this size (0: the system's),
+     * set before connecting so the TCP window stays that small: a client that stops reading then
+     * blocks the server's writes soon.
+     */
+    public static RawWebSocket connect(URI uri, InetAddress localAddress, int receiveBuffer) {
         try {
             Socket socket = new Socket();
+            if (receiveBuffer > 0) {
+                socket.setReceiveBufferSize(receiveBuffer);
+            }
             if (localAddress != null) {
                 socket.bind(new InetSocketAddress(localAddress, 0));
             }

@@ -1,0 +1,128 @@
+package duplex.chat;
+
+import duplex.bus.LocalBus;
+import duplex.delivery.FakeSessions;
+import duplex.guard.MemoryBudget;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The registry's bounds on fake sessions: room caps per address and in all, and the history budget. */
+class RoomsTest {
+
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final AtomicInteger ids = new AtomicInteger();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private Rooms rooms(int maxRooms, int perAddress, Duration linger, MemoryBudget budget) {
+        return new Rooms(new Rooms.Limits(50, linger, maxRooms, perAddress), Clock.systemUTC(), scheduler, nanos -> { },
+                new LocalBus(), budget);
+    }
+
+    private final java.util.Map<String, FakeSessions.Peer> peers = new java.util.HashMap<>();
+
+    private Participant participant(String address, MemoryBudget budget) {
+        FakeSessions.Peer peer = FakeSessions.peer(address, budget);
+        Participant p = new Participant("p" + ids.incrementAndGet(), "n" + ids.get(), peer.outbox);
+        peers.put(p.id(), peer);
+        return p;
+    }
+
+    /** Joins and leaves at once: the room lingers, empty, created by {@code address}. */
+    private static Rooms.Joined visit(Rooms rooms, String room, Participant p) {
+        Rooms.Joined joined = rooms.join(room, p, OptionalLong.empty());
+        if (joined instanceof Rooms.Joined.In in) {
+            rooms.leave(in.room(), p);
+        }
+        return joined;
+    }
+
+    @Test
+    void oneAddressMayCreateOnlyItsShareOfRooms() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        Rooms rooms = rooms(100, 3, Duration.ofMinutes(10), budget);
+        for (int i = 0; i < 3; i++) {
+            assertInstanceOf(Rooms.Joined.In.class, visit(rooms, "a" + i, participant("10.0.0.1", budget)));
+        }
+        Rooms.Joined refused = visit(rooms, "a3", participant("10.0.0.1", budget));
+        assertEquals(Rooms.Refusal.ADDRESS_ROOMS_FULL, ((Rooms.Joined.Refused) refused).why());
+        assertInstanceOf(Rooms.Joined.In.class, visit(rooms, "a0", participant("10.0.0.1", budget)), "joining an existing room is fine");
+        assertInstanceOf(Rooms.Joined.In.class, visit(rooms, "b0", participant("10.0.0.2", budget)), "another address is not affected");
+        assertEquals(3, rooms.createdBy("10.0.0.1"));
+        assertEquals(4, rooms.lingering(), "lingering rooms are counted");
+    }
+
+    @Test
+    void aNewRoomTakesThePlaceOfTheRoomEmptyTheLongest() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        Rooms rooms = rooms(3, 100, Duration.ofMinutes(10), budget);
+        visit(rooms, "r1", participant("10.0.0.1", budget));
+        visit(rooms, "r2", participant("10.0.0.1", budget));
+        Participant stays = participant("10.0.0.1", budget);
+        assertInstanceOf(Rooms.Joined.In.class, rooms.join("r3", stays, OptionalLong.empty()));
+        // Full, but r1 and r2 are only lingering: r1, empty the longest, makes way.
+        assertInstanceOf(Rooms.Joined.In.class, visit(rooms, "r4", participant("10.0.0.2", budget)));
+        assertEquals(3, rooms.count());
+        assertEquals(0, rooms.createdBy("10.0.0.9"));
+        assertEquals(2, rooms.createdBy("10.0.0.1"), "the dropped room no longer counts for its creator");
+        // A full registry whose rooms all have members refuses.
+        Rooms small = rooms(1, 100, Duration.ofMinutes(10), budget);
+        assertInstanceOf(Rooms.Joined.In.class, small.join("busy", participant("10.0.0.1", budget), OptionalLong.empty()));
+        Rooms.Joined refused = small.join("other", participant("10.0.0.2", budget), OptionalLong.empty());
+        assertEquals(Rooms.Refusal.ROOMS_FULL, ((Rooms.Joined.Refused) refused).why());
+    }
+
+    @Test
+    void historyIsChargedToItsPosterAndGivenBackWithTheRoom() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        Rooms rooms = rooms(100, 100, Duration.ZERO, budget);
+        Participant alice = participant("10.0.0.1", budget);
+        Room room = ((Rooms.Joined.In) rooms.join("lobby", alice, OptionalLong.empty())).room();
+        for (int i = 0; i < 60; i++) {
+            room.say(alice, "x".repeat(1000)).join();
+        }
+        long held = budget.used("10.0.0.1");
+        assertTrue(held >= 50 * 2000 && held < 50 * 2400, "50 messages of history held, not 60: " + held);
+        rooms.leave(room, alice); // no linger: the room and its history are dropped
+        assertEquals(0, budget.used("10.0.0.1"));
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void pastTheTotalTheOldestHistoryOfAllRoomsGoesFirst() {
+        MemoryBudget budget = new MemoryBudget(200_000, 200_000);
+        Rooms rooms = rooms(100, 100, Duration.ofMinutes(10), budget);
+        Participant early = participant("10.0.0.1", budget);
+        Participant late = participant("10.0.0.2", budget);
+        Room first = ((Rooms.Joined.In) rooms.join("first", early, OptionalLong.empty())).room();
+        Room second = ((Rooms.Joined.In) rooms.join("second", late, OptionalLong.empty())).room();
+        for (int i = 0; i < 40; i++) {
+            first.say(early, "o".repeat(2000)).join(); // about 4 KB each: 160 KB
+        }
+        for (int i = 0; i < 40; i++) {
+            second.say(late, "n".repeat(2000)).join(); // 160 KB more: past the total
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !budget.overTotal());
+        assertTrue(budget.used() <= 200_000, "back under the total: " + budget.used());
+        assertTrue(budget.used("10.0.0.1") < budget.used("10.0.0.2"), "the older room's history went first");
+        Participant joiner = participant("10.0.0.3", budget);
+        rooms.join("first", joiner, OptionalLong.of(0));
+        String welcome = peers.get(joiner.id()).received.get(0);
+        assertTrue(welcome.contains("\"recovered\":false"), "a joiner is told what was evicted");
+    }
+}
