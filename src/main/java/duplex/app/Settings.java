@@ -132,7 +132,7 @@ public record Settings(
                 config.integer("duplex.max-connections-per-address", 100, 1, 1_000_000),
                 config.longValue("duplex.memory.per-address", 16L << 20, 1L << 16, 1L << 40),
                 config.longValue("duplex.memory.total", 256L << 20, 1L << 16, 1L << 40),
-                config.integer("duplex.chat.max-rooms-per-address", 100, 1, 10_000_000),
+                config.integer("duplex.chat.max-rooms-per-address", 1000, 1, 10_000_000),
                 config.decimal("duplex.rate-limit.per-address", 1000, 0.01, 10_000_000),
                 config.duration("duplex.blocking-send-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)));
     }

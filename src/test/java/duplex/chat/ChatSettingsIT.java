@@ -1,12 +1,15 @@
 package duplex.chat;
 
 import duplex.testing.DuplexServer;
+import duplex.testing.RawWebSocket;
 import duplex.testing.SilentPeer;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -155,5 +158,41 @@ class ChatSettingsIT {
     private static List<Long> seqs(JsonObject welcome) {
         return welcome.getJsonArray("history").getValuesAs(JsonObject.class).stream()
                 .map(m -> m.getJsonNumber("seq").longValue()).toList();
+    }
+
+    /**
+     * One client address may have created duplex.chat.max-rooms-per-address rooms that still exist
+     * (lingering ones included): one more is refused, an existing room still takes it, and another
+     * address is not affected. Clients from 127.0.7.x, as another host would be.
+     */
+    @Test
+    void oneAddressMayCreateItsShareOfRoomsAndNoMore() throws Exception {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-rooms-per-address", "5"))) {
+            InetAddress from = InetAddress.getByName("127.0.7.2");
+            for (int n = 0; n <= 5; n++) {
+                URI uri = server.ws("chat/own-" + n);
+                try (RawWebSocket ws = RawWebSocket.connect(uri, from)) {
+                    assertEquals(101, ws.handshake(uri, Map.of()).status());
+                    RawWebSocket.Frame first = ws.readFrame();
+                    if (n < 5) {
+                        assertTrue(first.text().startsWith("{\"type\":\"welcome\""), "room " + n + ": " + first.text());
+                        ws.sendClose(1000);
+                        ws.awaitClose();
+                    } else {
+                        assertEquals(RawWebSocket.CLOSE, first.opcode(), "the sixth room");
+                        assertEquals(1013, first.closeCode());
+                        assertEquals(ChatEndpoint.TOO_MANY_ROOMS_FROM_ADDRESS, first.closeReason());
+                    }
+                }
+            }
+            URI existing = server.ws("chat/own-0");
+            try (RawWebSocket ws = RawWebSocket.connect(existing, from)) {
+                assertEquals(101, ws.handshake(existing, Map.of()).status());
+                assertTrue(ws.readFrame().text().startsWith("{\"type\":\"welcome\""), "joining a room that exists is fine");
+            }
+            try (ChatClient other = ChatClient.join(server, "own-5", "Other")) {
+                assertEquals("welcome", other.welcome.getString("type"), "another address may create the room");
+            }
+        }
     }
 }

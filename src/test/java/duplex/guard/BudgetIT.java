@@ -102,7 +102,8 @@ class BudgetIT {
         long perAddress = 24 * MIB;
         try (TomcatServer server = TomcatServer.war(Map.of(
                 "duplex.memory.total", String.valueOf(total),
-                "duplex.memory.per-address", String.valueOf(perAddress)))) {
+                "duplex.memory.per-address", String.valueOf(perAddress),
+                "duplex.chat.max-rooms-per-address", "100"))) {
             Duplex duplex = server.duplex();
             long baseline = heapAfterGc();
             int addresses = 4;
