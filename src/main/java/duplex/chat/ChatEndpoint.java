@@ -100,7 +100,7 @@ public final class ChatEndpoint {
             }
         }
         Participant joining = new Participant(newId(), name.get(), outbox, user != null);
-        Optional<Room> joined;
+        Rooms.Join joined;
         try {
             joined = rooms.join(roomName, joining, since);
         } catch (BusUnavailableException e) {
@@ -109,14 +109,18 @@ public final class ChatEndpoint {
             refuse(CloseCodes.TRY_AGAIN_LATER, "chat unavailable, try again later");
             return;
         }
-        if (joined.isEmpty()) {
-            if (outbox.isOpen()) {
-                refuse(CloseCodes.TRY_AGAIN_LATER, "too many rooms");
-            } // else the welcome itself was refused: the outbox is already closing the session
+        if (joined instanceof Rooms.Join.Refused refused) {
+            switch (refused.why()) {
+                case TOO_MANY_ROOMS -> refuse(CloseCodes.TRY_AGAIN_LATER, "too many rooms");
+                case NAME_OF_A_SIGNED_IN_MEMBER -> refuse(CloseCodes.VIOLATED_POLICY, "name taken by a signed-in member");
+                case WELCOME_REFUSED -> {
+                    // the welcome itself was refused: the outbox is already closing the session
+                }
+            }
             return;
         }
         participant = joining;
-        room = joined.get();
+        room = ((Rooms.Join.Joined) joined).room();
         LOG.log(System.Logger.Level.DEBUG, "chat session {0} joined {1} as {2} ({3})",
                 session.getId(), roomName, joining.name(), joining.id());
     }
@@ -164,8 +168,8 @@ public final class ChatEndpoint {
             } else if (message instanceof ClientMessage.Rename rename) {
                 if (self.verified()) {
                     reply(new ErrorMessage(ErrorCode.INVALID, "a signed-in member keeps the name of their login"));
-                } else {
-                    here.rename(self, rename.name());
+                } else if (!here.rename(self, rename.name())) {
+                    reply(new ErrorMessage(ErrorCode.INVALID, "that name looks like the name of a signed-in member of this room"));
                 }
             } else if (message instanceof ClientMessage.Rejected rejected) {
                 reply(rejected.error());

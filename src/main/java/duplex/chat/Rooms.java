@@ -57,26 +57,45 @@ public final class Rooms implements AutoCloseable {
                 : quarter.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : quarter;
     }
 
-    /**
-     * Puts the participant into the named room (created if needed), its welcome first. Empty when
-     * the room does not exist and there are already {@code maxRooms}, or when the participant's
-     * outbox did not take the welcome.
-     */
-    public Optional<Room> join(String name, Participant participant, OptionalLong since) {
+    /** What {@link #join} came to: in the room, or refused and why. */
+    public sealed interface Join {
+
+        record Joined(Room room) implements Join {
+        }
+
+        record Refused(Refusal why) implements Join {
+        }
+    }
+
+    public enum Refusal {
+        /** The room does not exist and there are already {@code maxRooms}. */
+        TOO_MANY_ROOMS,
+        /** The chosen name looks like a signed-in member's in the room. */
+        NAME_OF_A_SIGNED_IN_MEMBER,
+        /** The participant's outbox did not take the welcome: the connection is closing. */
+        WELCOME_REFUSED
+    }
+
+    /** Puts the participant into the named room (created if needed), its welcome first. */
+    public Join join(String name, Participant participant, OptionalLong since) {
         while (true) {
             Room room = rooms.get(name);
             if (room == null) {
                 if (rooms.size() >= limits.maxRooms()) {
-                    return Optional.empty();
+                    return new Join.Refused(Refusal.TOO_MANY_ROOMS);
                 }
                 // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
                 room = rooms.computeIfAbsent(name, n -> new Room(n, limits.historyLimit(), clock, fanOut, bus));
             }
-            if (room.join(participant, since)) {
-                return Optional.of(room);
-            }
-            if (!room.isRetired()) {
-                return Optional.empty(); // not retired: the welcome was refused (the connection is closing)
+            switch (room.join(participant, since)) {
+                case JOINED:
+                    return new Join.Joined(room);
+                case NAME_OF_A_SIGNED_IN_MEMBER:
+                    return new Join.Refused(Refusal.NAME_OF_A_SIGNED_IN_MEMBER);
+                case WELCOME_REFUSED:
+                    return new Join.Refused(Refusal.WELCOME_REFUSED);
+                case RETIRED:
+                    break;
             }
             rooms.remove(name, room); // retired under our feet: help the sweeper, then try again
         }
