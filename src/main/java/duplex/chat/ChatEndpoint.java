@@ -117,6 +117,7 @@ public final class ChatEndpoint {
             switch (refused.why()) {
                 case ROOMS_FULL -> refuse(CloseCodes.TRY_AGAIN_LATER, TOO_MANY_ROOMS);
                 case ADDRESS_ROOMS_FULL -> refuse(CloseCodes.TRY_AGAIN_LATER, TOO_MANY_ROOMS_FROM_ADDRESS);
+                case NAME_OF_A_SIGNED_IN_MEMBER -> refuse(CloseCodes.VIOLATED_POLICY, "name taken by a signed-in member");
                 case CLOSING -> { } // the welcome itself was refused: the outbox is already closing the session
             }
             return;
@@ -177,8 +178,8 @@ public final class ChatEndpoint {
             } else if (message instanceof ClientMessage.Rename rename) {
                 if (self.verified()) {
                     reply(new ErrorMessage(ErrorCode.INVALID, "a signed-in member keeps the name of their login"));
-                } else {
-                    here.rename(self, rename.name());
+                } else if (!here.rename(self, rename.name())) {
+                    reply(new ErrorMessage(ErrorCode.INVALID, "that name looks like the name of a signed-in member of this room"));
                 }
             } else if (message instanceof ClientMessage.Rejected rejected) {
                 reply(rejected.error());

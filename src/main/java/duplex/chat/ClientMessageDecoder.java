@@ -77,8 +77,7 @@ public final class ClientMessageDecoder implements Decoder.Text<ClientMessage> {
         }
         return Names.nickname(raw.get())
                 .<ClientMessage>map(ClientMessage.Rename::new)
-                .orElseGet(() -> rejected(ErrorCode.INVALID,
-                        "a name is 1 to " + Names.MAX_NAME + " characters, without control characters"));
+                .orElseGet(() -> rejected(ErrorCode.INVALID, Names.NAME_RULE));
     }
 
     private static ClientMessage rejected(ErrorCode code, String message) {

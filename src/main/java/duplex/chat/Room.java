@@ -128,15 +128,28 @@ public final class Room implements RoomListener {
         return link.read(RoomView::lastSeq);
     }
 
+    /** What {@link #join} did. */
+    enum Admission {
+        JOINED,
+        /** The room was retired meanwhile: the caller asks the registry again. */
+        RETIRED,
+        /** The newcomer chose a name that looks like a signed-in member's in this room. */
+        NAME_OF_A_SIGNED_IN_MEMBER,
+        /** The newcomer's outbox did not take the welcome (its connection is closing). */
+        WELCOME_REFUSED
+    }
+
     /**
-     * Sends the welcome to the newcomer, then announces it to the others. Returns false, having
-     * done nothing, if this room was retired meanwhile (the caller asks the registry again), or
-     * if the newcomer's outbox did not take the welcome.
+     * Sends the welcome to the newcomer, then announces it to the others. Does nothing unless the
+     * answer is {@link Admission#JOINED}.
      */
-    boolean join(Participant newcomer, OptionalLong since) {
+    Admission join(Participant newcomer, OptionalLong since) {
         return link.read(view -> {
             if (retired) {
-                return false;
+                return Admission.RETIRED;
+            }
+            if (!newcomer.verified() && looksSignedIn(newcomer.name(), view)) {
+                return Admission.NAME_OF_A_SIGNED_IN_MEMBER;
             }
             List<Member> present = new ArrayList<>();
             view.members().forEach(m -> present.add(chat(m)));
@@ -159,13 +172,32 @@ public final class Room implements RoomListener {
             }
             ServerMessage.Welcome welcome = new ServerMessage.Welcome(name, newcomer.member(), present, replay, recovered);
             if (!newcomer.outbox().send(frame(welcome))) {
-                return false;
+                return Admission.WELCOME_REFUSED;
             }
             members.put(newcomer.id(), newcomer);
             recipients = null;
             link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
-            return true;
+            return Admission.JOINED;
         });
+    }
+
+    /**
+     * Whether a chosen name looks like ({@link Lookalikes}) the name of a signed-in member present
+     * on any node: only a login carries the verified mark, and a lookalike beside it would pass
+     * for it. A guest who chose the name before the member signed in keeps it; the mark tells
+     * them apart. Called with the link's lock held.
+     */
+    private static boolean looksSignedIn(String chosen, RoomView view) {
+        Lookalikes.Key key = null;
+        for (duplex.bus.Member member : view.members()) {
+            if (member.verified()) {
+                key = key == null ? Lookalikes.key(chosen) : key;
+                if (key.looksLike(Lookalikes.key(member.name()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -181,14 +213,21 @@ public final class Room implements RoomListener {
         return link.post(body(sender.member(), text, clock.instant()));
     }
 
-    void rename(Participant participant, String newName) {
-        link.read(view -> {
+    /**
+     * Renames a (not signed-in) member and announces it. False, and nothing changes, when the new
+     * name looks like a signed-in member's in this room.
+     */
+    boolean rename(Participant participant, String newName) {
+        return link.read(view -> {
+            if (looksSignedIn(newName, view)) {
+                return false;
+            }
             if (members.containsKey(participant.id())) {
                 String previous = participant.name();
                 participant.rename(newName);
                 link.rename(bus(participant.member()), previous);
             }
-            return null;
+            return true;
         });
     }
 
@@ -202,10 +241,6 @@ public final class Room implements RoomListener {
             }
             return null;
         });
-    }
-
-    boolean isRetired() {
-        return link.read(view -> retired);
     }
 
     /**

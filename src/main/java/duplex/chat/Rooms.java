@@ -48,6 +48,8 @@ public final class Rooms implements AutoCloseable {
         ROOMS_FULL,
         /** The joiner's address created {@code maxRoomsPerAddress} rooms that still exist (1013). */
         ADDRESS_ROOMS_FULL,
+        /** The chosen name looks like a signed-in member's in the room (1008). */
+        NAME_OF_A_SIGNED_IN_MEMBER,
         /** The joiner's outbox did not take the welcome: the connection is already closing. */
         CLOSING
     }
@@ -117,11 +119,15 @@ public final class Rooms implements AutoCloseable {
                     }
                 }
             }
-            if (room.join(participant, since)) {
-                return new Joined.In(room);
-            }
-            if (!room.isRetired()) {
-                return new Joined.Refused(Refusal.CLOSING); // not retired: the welcome was refused
+            switch (room.join(participant, since)) {
+                case JOINED:
+                    return new Joined.In(room);
+                case NAME_OF_A_SIGNED_IN_MEMBER:
+                    return new Joined.Refused(Refusal.NAME_OF_A_SIGNED_IN_MEMBER);
+                case WELCOME_REFUSED:
+                    return new Joined.Refused(Refusal.CLOSING);
+                case RETIRED:
+                    break;
             }
             forget(room); // retired under our feet: help the sweeper, then try again
         }

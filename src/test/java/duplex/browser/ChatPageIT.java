@@ -126,6 +126,36 @@ class ChatPageIT {
         assertEquals(List.of(), bob.consoleErrors());
     }
 
+    /**
+     * Issue 14, finding 7: every name on the page stands in a bidi isolate, so a right-to-left
+     * name (here with digits after it, which would otherwise join the Hebrew run) cannot reorder
+     * the time, "joined" or the verified mark around it.
+     */
+    @Test
+    void namesAreBidiIsolatedWhereverTheyAppear() {
+        String room = "browser-bidi";
+        String hebrew = "\u05E9\u05E8\u05D4 2"; // "Sarah 2"
+        join(alice, server, room, "Alice");
+        join(bob, server, room, hebrew);
+        alice.await(hebrew + " in Alice's member list", d -> members(alice).contains(hebrew));
+        List<String> expected = new ArrayList<>();
+        say(bob, hebrew, "shalom", expected);
+        bob.find("#new-name").sendKeys("\u05E9\u05E8\u05D4 3", Keys.ENTER);
+        alice.await("the rename in Alice's window",
+                d -> systemLines(alice).contains(hebrew + " is now \u05E9\u05E8\u05D4 3"));
+        // Every place a name appears, as an isolated element holding exactly the name.
+        String isolated = "return [...document.querySelectorAll(arguments[0])]"
+                + ".map(e => e.tagName + ' ' + getComputedStyle(e).unicodeBidi + ' ' + e.textContent);";
+        assertEquals(List.of("BDI isolate Alice", "BDI isolate \u05E9\u05E8\u05D4 3"),
+                alice.script(isolated, "#members li > :first-child"));
+        assertEquals(List.of("BDI isolate " + hebrew), alice.script(isolated, "#messages .who > :first-child"));
+        assertEquals(List.of("BDI isolate " + hebrew, "BDI isolate " + hebrew, "BDI isolate \u05E9\u05E8\u05D4 3"),
+                alice.script(isolated, "#messages li.system bdi"));
+        assertEquals(List.of("BDI isolate \u05E9\u05E8\u05D4 3"), bob.script(isolated, "#room-title bdi"));
+        assertEquals(List.of(), alice.consoleErrors());
+        assertEquals(List.of(), bob.consoleErrors());
+    }
+
     /** Opens the page with room and name in its address, which joins at once, and waits for the welcome. */
     static void join(Browser browser, WarServer server, String room, String name) {
         browser.open(server.http("chat.html?room=" + room + "&name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)));

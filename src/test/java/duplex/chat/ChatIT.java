@@ -214,6 +214,41 @@ class ChatIT {
         }
     }
 
+    /** Issue 14, finding 7: names that hide, reorder the page or counterfeit the verified mark. */
+    static final String[] IMPERSONATING_NAMES = {
+            "alice\u200B", "\u200B", "\u202Eecila", "\u0430lice\u2066", "alice \u2713", "\u2066", "\uFEFF", "\u3164",
+            "alice\u2800", "!!!",
+    };
+
+    @Test
+    void impersonatingNamesAreRefusedAtOpenAndOnRename() {
+        String room = room("impersonate");
+        for (String name : IMPERSONATING_NAMES) {
+            try (ChatClient client = ChatClient.connect(server, room, "name=" + ChatClient.encode(name))) {
+                WsClient.Closed closed = client.ws.awaitClose();
+                assertEquals(1008, closed.code(), name);
+                assertEquals("invalid name", closed.reason(), name);
+            }
+        }
+        try (ChatClient alice = join(room, "Alice"); ChatClient bob = join(room, "Bob")) {
+            alice.nextOfType("joined");
+            for (String name : IMPERSONATING_NAMES) {
+                bob.rename(name);
+                JsonObject error = bob.next();
+                assertEquals("error", error.getString("type"), error.toString());
+                assertEquals("invalid", error.getString("code"));
+                assertEquals(Names.NAME_RULE, error.getString("message"));
+            }
+            // A name in decomposed form is taken, and used in NFC.
+            bob.rename("Jose\u0301");
+            for (ChatClient member : List.of(alice, bob)) {
+                JsonObject renamed = member.nextOfType("renamed");
+                assertEquals("Jos\u00e9", renamed.getJsonObject("member").getString("name"));
+            }
+            assertEquals(0, alice.ws.backlog(), "nobody heard of the refused names");
+        }
+    }
+
     @Test
     void everyBadRequestGetsItsErrorAndTheSessionCarriesOn() {
         String room = room("errors");

@@ -596,6 +596,27 @@ abstract class HostileClientCases {
     }
 
     @Test
+    void chatImpersonatingNamesAreRefused() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(hasChat(), "no chat endpoint in this build");
+        // Invisible, reordering (U+202E shows "ecila" as "alice"), lookalike-with-a-mark, blank fillers.
+        String[] names = {"alice\u200B", "\u200B", "\u202Eecila", "alice \u2713", "\u2066", "\uFEFF", "\u3164", "\u115F\u1160"};
+        List<String> closes = new ArrayList<>();
+        for (String name : names) {
+            String query = java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
+            try (RawWebSocket raw = RawWebSocket.open(ws("chat/hostile-names?name=" + query))) {
+                RawWebSocket.Frame close = raw.awaitClose();
+                assertTrue(close != null, "no close frame for " + query);
+                assertEquals(1008, close.closeCode(), query);
+                assertEquals("invalid name", close.closeReason(), query);
+                closes.add(query);
+            }
+            assertEquals("invalid", chatErrorFor(jakarta.json.Json.createObjectBuilder()
+                    .add("type", "rename").add("name", name).build().toString()));
+        }
+        record("?name= " + String.join(", ", closes) + " -> close 1008 \"invalid name\"; the same as rename -> error invalid");
+    }
+
+    @Test
     void chatBinaryFrameIs1003() {
         try (RawWebSocket raw = joinChat()) {
             raw.send(RawWebSocket.BINARY, new byte[] {1, 2, 3});

@@ -110,7 +110,7 @@ class IdentityIT {
             jakarta.json.JsonObject bobWelcome = parse(bob.nextText()); // bob is in the room from here on
             assertEquals("bob", bobWelcome.getJsonObject("you").getString("name"));
             assertTrue(bobWelcome.getJsonObject("you").getBoolean("verified"));
-            try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Bob"))) {
+            try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Rob"))) {
                 guestMeetsVerifiedBob(bob, guest);
             }
         }
@@ -118,7 +118,7 @@ class IdentityIT {
 
     private static void guestMeetsVerifiedBob(duplex.testing.WsClient bob, duplex.testing.WsClient guest) {
         jakarta.json.JsonObject guestWelcome = parse(guest.nextText());
-        assertEquals("Bob", guestWelcome.getJsonObject("you").getString("name"));
+        assertEquals("Rob", guestWelcome.getJsonObject("you").getString("name"));
         assertTrue(!guestWelcome.getJsonObject("you").containsKey("verified"), "a chosen name is not verified");
         // Others see the mark too: the guest's member list shows bob verified...
         jakarta.json.JsonObject bobAsListed = guestWelcome.getJsonArray("members").stream()
@@ -138,5 +138,46 @@ class IdentityIT {
         jakarta.json.JsonObject heard = parse(guest.nextText());
         assertEquals("message", heard.getString("type"));
         assertTrue(heard.getJsonObject("from").getBoolean("verified"), heard.toString());
+    }
+
+    /**
+     * Issue 14, finding 7: a guest may not choose a name that looks like a signed-in member's in
+     * the room (UTS #39 skeletons, case included), neither at open nor by rename.
+     */
+    @Test
+    void aGuestCannotTakeALookalikeOfASignedInMembersName() {
+        String room = "chat/lookalikes-" + Long.toHexString(System.nanoTime());
+        try (duplex.testing.WsClient alice = duplex.testing.WsClient.connect(tomcat.ws(room),
+                Map.of("Authorization", basic("alice", "alice-secret")))) {
+            assertTrue(parse(alice.nextText()).getJsonObject("you").getBoolean("verified"));
+            // Cyrillic а, the digit 1 for l, and other case: each would pass for alice on the page.
+            for (String lookalike : new String[] {"\u0430lice", "a1ice", "ALICE", "Alice"}) {
+                try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws(room + "?name="
+                        + java.net.URLEncoder.encode(lookalike, StandardCharsets.UTF_8)))) {
+                    duplex.testing.WsClient.Closed closed = guest.awaitClose();
+                    assertEquals(1008, closed.code(), lookalike);
+                    assertEquals("name taken by a signed-in member", closed.reason(), lookalike);
+                }
+            }
+            try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws(room + "?name=Alicia"))) {
+                jakarta.json.JsonObject welcome = parse(guest.nextText());
+                assertEquals("Alicia", welcome.getJsonObject("you").getString("name"), "a different name is fine");
+                for (String lookalike : new String[] {"ALICE", "\u0430lice", "AIice"}) {
+                    guest.send(jakarta.json.Json.createObjectBuilder().add("type", "rename").add("name", lookalike).build().toString());
+                    jakarta.json.JsonObject refused = parse(guest.nextText());
+                    assertEquals("error", refused.getString("type"), lookalike + ": " + refused);
+                    assertEquals("invalid", refused.getString("code"));
+                    assertTrue(refused.getString("message").contains("signed-in member"), refused.toString());
+                }
+                guest.send("{\"type\":\"rename\",\"name\":\"Ali\"}");
+                jakarta.json.JsonObject renamed = parse(guest.nextText());
+                assertEquals("renamed", renamed.getString("type"), renamed.toString());
+                assertEquals("Ali", renamed.getJsonObject("member").getString("name"));
+            }
+            // Alice saw the one guest come, rename once, and go; none of the refused ones.
+            assertEquals("joined", parse(alice.nextText()).getString("type"));
+            assertEquals("renamed", parse(alice.nextText()).getString("type"));
+            assertEquals("left", parse(alice.nextText()).getString("type"));
+        }
     }
 }
