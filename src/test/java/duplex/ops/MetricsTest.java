@@ -93,6 +93,21 @@ class MetricsTest {
     }
 
     @Test
+    void lingeringRoomsAndTheMemoryBudgetAreGauges() {
+        int[] lingering = {3};
+        metrics.rooms(() -> 1, () -> lingering[0]);
+        duplex.guard.MemoryBudget budget = new duplex.guard.MemoryBudget(1000, 5000);
+        metrics.budget(budget);
+        budget.tryCharge("10.0.0.1", 700);
+        assertEquals(3, scrape().value("duplex_rooms_lingering"));
+        assertEquals(700, scrape().value("duplex_memory_held_bytes"));
+        assertEquals(5000, scrape().value("duplex_memory_budget_bytes"));
+        assertEquals(1, scrape().value("duplex_memory_addresses"));
+        budget.release("10.0.0.1", 700);
+        assertEquals(0, scrape().value("duplex_memory_held_bytes"));
+    }
+
+    @Test
     void closeCodesFromPeersCannotGrowTheSeriesWithoutBound() {
         assertEquals("1000", EndpointMetrics.closeCodeLabel(1000));
         assertEquals("1015", EndpointMetrics.closeCodeLabel(1015));
