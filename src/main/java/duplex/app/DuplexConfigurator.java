@@ -3,11 +3,16 @@ package duplex.app;
 import duplex.delivery.RemoteAddress;
 import duplex.guard.ClientAddress;
 import duplex.guard.HandshakeRefusal;
+import duplex.guard.OpsAccess;
 import duplex.guard.StaffRooms;
+import duplex.guard.TrustedProxies;
+import duplex.ops.StatsEndpoint;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -15,8 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Hands each new endpoint instance its shared services, and applies the origin policy to every
  * endpoint's handshake.
  *
- * <p>The origin policy is applied twice, on purpose. On servlet containers {@code HandshakeGuard}
- * (a filter) has already refused a bad origin with 403. Standalone Tyrus has no filters: there
+ * <p>On servlet containers {@code HandshakeGuard} (a filter) has already applied the origin
+ * policy, the staff-room rule and the ops credentials. Standalone Tyrus has no filters: there
  * {@link #checkOrigin} refuses (403) what no Host could make acceptable, and
  * {@link #modifyHandshake}, the first call that sees the Host header, refuses the rest.
  *
@@ -26,6 +31,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * deployment, and {@link DuplexListener} sets and clears it.
  */
 public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
+
+    private static final System.Logger LOG = System.getLogger(DuplexConfigurator.class.getName());
 
     private static final AtomicReference<Duplex> RUNNING = new AtomicReference<>();
 
@@ -45,15 +52,21 @@ public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
         if (duplex == null) {
             return true; // not running: getEndpointInstance refuses the connection anyway
         }
-        // Same-origin requests depend on the Host header, which only modifyHandshake sees.
+        // Same-origin requests depend on the scheme and Host header, which only modifyHandshake sees.
         return duplex.originPolicy().decideWithoutHost(originHeaderValue).orElse(true);
     }
 
     /**
-     * Applies the whole origin policy (now that the Host header is visible), and records the
-     * client's address for the per-address limit and the logs. Tomcat 10.1+ and Tyrus 2.1+
-     * (WebSocket 2.1) hand this method a per-handshake copy of the configuration whose user
-     * properties become the session's: nothing written here is shared between connections.
+     * Records, for the endpoint's own checks, the client's address and what the user may enter
+     * (staff rooms, the ops views); on standalone Tyrus, which has no {@code HandshakeGuard},
+     * also applies the whole origin policy now that the Host header is visible. Tomcat 10.1+ and
+     * Tyrus 2.1+ (WebSocket 2.1) hand this method a per-handshake copy of the configuration
+     * whose user properties become the session's: nothing written here is shared between
+     * connections.
+     *
+     * <p>Nothing is refused by an exception on a servlet container: Tomcat answers one with 500
+     * and a stack trace. A handshake the guard stamped has passed every rule; one it did not see
+     * gets no address here and is refused in {@code @OnOpen} (1008, {@code Connections}).
      */
     @Override
     public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
@@ -62,18 +75,44 @@ public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
         if (duplex == null) {
             return;
         }
-        Optional<String> origin = ClientAddress.header(request.getHeaders(), "Origin");
-        Optional<String> host = ClientAddress.header(request.getHeaders(), "Host");
-        if (!duplex.originPolicy().allows(origin.orElse(null), host.orElse(null))) {
+        Settings settings = duplex.settings();
+        Map<String, Object> properties = config.getUserProperties();
+        boolean staff = request.getUserPrincipal() != null && request.isUserInRole(StaffRooms.ROLE);
+        properties.put(StaffRooms.GRANTED, staff);
+        boolean ops = new OpsAccess(settings.opsToken().value(), settings.opsRole()).grants(request);
+        properties.put(OpsAccess.GRANTED, ops);
+        Optional<String> stamped = ClientAddress.stamped(request, duplex.handshakeToken());
+        if (stamped.isPresent()) {
+            properties.put(RemoteAddress.USER_PROPERTY, stamped.get());
+            return;
+        }
+        Optional<String> peer = ClientAddress.peer(request);
+        if (peer.isEmpty()) {
+            return; // a servlet container whose guard did not see this handshake: @OnOpen refuses it
+        }
+        // Standalone Tyrus: no filter ran, so the rules apply here; Tyrus answers the refusal's status.
+        Map<String, List<String>> headers = request.getHeaders();
+        TrustedProxies.Client client = settings.trustedProxies().resolve(peer.get(),
+                ClientAddress.headers(headers, "X-Forwarded-For"), ClientAddress.headers(headers, "X-Forwarded-Proto"),
+                ClientAddress.scheme(request));
+        String origin = ClientAddress.header(headers, "Origin").orElse(null);
+        String host = ClientAddress.header(headers, "Host").orElse(null);
+        String path = request.getRequestURI() == null ? null : request.getRequestURI().getRawPath();
+        if (!duplex.originPolicy().allows(origin, client.scheme(), host)) {
+            LOG.log(System.Logger.Level.INFO, "WebSocket handshake to {0} from {1} refused: origin {2} not allowed ({3}://{4})",
+                    path, client.address(), origin, client.scheme(), host);
             throw HandshakeRefusal.refuse(request, response, 403, "Origin not allowed");
         }
-        // HandshakeGuard has checked this on servlet containers; standalone Tyrus has no login,
-        // so there a staff room is refused to everyone.
-        if (StaffRooms.isStaffRoomPath(request.getRequestURI().getPath()) && !request.isUserInRole(StaffRooms.ROLE)) {
+        // Standalone Tyrus has no login, so there a staff room is refused to everyone.
+        if (StaffRooms.isStaffRoomPath(path) && !staff) {
+            LOG.log(System.Logger.Level.INFO, "WebSocket handshake to {0} from {1} refused: staff only", path, client.address());
             throw HandshakeRefusal.refuse(request, response, 403, "Staff only");
         }
-        ClientAddress.fromHandshake(request, duplex.handshakeToken())
-                .ifPresent(address -> config.getUserProperties().put(RemoteAddress.USER_PROPERTY, address));
+        if (config.getEndpointClass() == StatsEndpoint.class && !ops) {
+            LOG.log(System.Logger.Level.INFO, "WebSocket handshake to {0} from {1} refused: no operations credentials", path, client.address());
+            throw HandshakeRefusal.refuse(request, response, 401, "Credentials required");
+        }
+        properties.put(RemoteAddress.USER_PROPERTY, client.address());
     }
 
     /**

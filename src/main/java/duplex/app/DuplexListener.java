@@ -1,6 +1,7 @@
 package duplex.app;
 
 import duplex.guard.HandshakeGuard;
+import duplex.guard.OpsAccess;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
@@ -27,7 +28,8 @@ public final class DuplexListener implements ServletContextListener {
         // Ahead of the container's own WebSocket filter (which is registered "after" the
         // declared ones), so a refused handshake never reaches the upgrade.
         FilterRegistration.Dynamic guard = context.addFilter("duplex-handshake-guard",
-                new HandshakeGuard(duplex.originPolicy(), duplex.handshakeToken()));
+                new HandshakeGuard(duplex.originPolicy(), duplex.handshakeToken(), settings.trustedProxies(),
+                        new OpsAccess(settings.opsToken().value(), settings.opsRole())));
         guard.setAsyncSupported(true);
         guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         context.setAttribute(ATTRIBUTE, duplex);

@@ -2,6 +2,8 @@ package duplex.app;
 
 import duplex.guard.RateLimiter;
 import duplex.guard.OriginPolicy;
+import duplex.guard.Secret;
+import duplex.guard.TrustedProxies;
 
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +51,11 @@ import java.util.Map;
  *                           sustained (twice that at once); reconnecting does not refill it
  * @param blockingSendTimeout longest a container's blocking send (a close frame, a ping, a pong) may wait
  *                           for a peer that does not read
+ * @param trustedProxies     reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; none by default
+ * @param publicOrigin       the application's own origin ({@code https://chat.example.com}), the same-origin
+ *                           reference instead of the request's scheme and Host; empty: from the request
+ * @param opsToken           bearer token that /metrics, /stats and dashboard.html require; empty: none
+ * @param opsRole            container role that may read /metrics, /stats and dashboard.html; empty: none
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -79,9 +86,18 @@ public record Settings(
         long memoryTotal,
         int chatMaxRoomsPerAddress,
         double rateLimitPerAddress,
-        Duration blockingSendTimeout) {
+        Duration blockingSendTimeout,
+        TrustedProxies trustedProxies,
+        String publicOrigin,
+        Secret opsToken,
+        String opsRole) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
+    public static final String TRUSTED_PROXIES = "duplex.trusted-proxies";
+    public static final String PUBLIC_ORIGIN = "duplex.public-origin";
+    public static final String OPS_TOKEN = "duplex.ops.token";
+    /** A shorter token is guessable; refused at start. */
+    static final int OPS_TOKEN_MIN_CHARS = 16;
 
     public Settings {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -101,7 +117,7 @@ public record Settings(
 
     /** The origin policy these settings describe. */
     public OriginPolicy originPolicy() {
-        return OriginPolicy.of(allowedOrigins);
+        return OriginPolicy.of(allowedOrigins).withPublicOrigin(publicOrigin);
     }
 
     public static Settings load(Config config) {
@@ -131,10 +147,45 @@ public record Settings(
                 allowedOrigins(config),
                 config.integer("duplex.max-connections-per-address", 100, 1, 1_000_000),
                 config.longValue("duplex.memory.per-address", 16L << 20, 1L << 16, 1L << 40),
-                config.longValue("duplex.memory.total", 256L << 20, 1L << 16, 1L << 40),
+                config.longValue("duplex.memory.total", 128L << 20, 1L << 16, 1L << 40),
                 config.integer("duplex.chat.max-rooms-per-address", 1000, 1, 10_000_000),
                 config.decimal("duplex.rate-limit.per-address", 1000, 0.01, 10_000_000),
-                config.duration("duplex.blocking-send-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)));
+                config.duration("duplex.blocking-send-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)),
+                trustedProxies(config),
+                publicOrigin(config),
+                opsToken(config),
+                config.string("duplex.ops.role", ""));
+    }
+
+    private static TrustedProxies trustedProxies(Config config) {
+        String raw = config.string(TRUSTED_PROXIES, "");
+        try {
+            return TrustedProxies.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid value '" + raw + "' for " + TRUSTED_PROXIES
+                    + " (environment " + Config.environmentName(TRUSTED_PROXIES) + "): " + e.getMessage(), e);
+        }
+    }
+
+    private static String publicOrigin(Config config) {
+        String raw = config.string(PUBLIC_ORIGIN, "");
+        try {
+            OriginPolicy.sameOriginOnly().withPublicOrigin(raw);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid value '" + raw + "' for " + PUBLIC_ORIGIN
+                    + " (environment " + Config.environmentName(PUBLIC_ORIGIN) + "): " + e.getMessage(), e);
+        }
+        return raw;
+    }
+
+    private static Secret opsToken(Config config) {
+        Secret token = new Secret(config.string(OPS_TOKEN, ""));
+        if (token.isSet() && token.value().length() < OPS_TOKEN_MIN_CHARS) {
+            // The value itself stays out of the message: it is a secret, even a bad one.
+            throw new IllegalArgumentException("Invalid value for " + OPS_TOKEN + " (environment "
+                    + Config.environmentName(OPS_TOKEN) + "): expected at least " + OPS_TOKEN_MIN_CHARS + " characters");
+        }
+        return token;
     }
 
     /** The per-session limit on client messages, for every endpoint that takes them. */

@@ -8,6 +8,7 @@ import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
 import duplex.guard.MemoryBudget;
 import duplex.guard.RateLimiter;
+import duplex.guard.StaffRooms;
 import duplex.ops.EndpointMetrics;
 import duplex.protocol.ErrorCode;
 import duplex.protocol.ErrorMessage;
@@ -78,6 +79,14 @@ public final class ChatEndpoint {
         session.setMaxTextMessageBufferSize(settings.chatMaxFrameChars());
         if (!Names.isValidRoom(roomName)) {
             refuse(CloseCodes.VIOLATED_POLICY, "invalid room name");
+            return;
+        }
+        // Again on the room the container matched, whatever the path looked like: the handshake
+        // recorded whether the user is in the role (guard.StaffRooms).
+        if (StaffRooms.isStaffRoom(roomName) && !StaffRooms.granted(session.getUserProperties())) {
+            LOG.log(System.Logger.Level.INFO, "chat session {0} from {1} refused: {2} is a staff room",
+                    outbox.id(), outbox.remoteAddress(), roomName);
+            refuse(CloseCodes.VIOLATED_POLICY, "staff only");
             return;
         }
         // A user the container authenticated (web.xml login, see guard.HandshakeGuard) is who they

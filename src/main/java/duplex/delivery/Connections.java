@@ -138,11 +138,13 @@ public final class Connections {
     }
 
     private void admit(String endpoint, Session session) {
-        // An address the container did not tell us is not limited: better than one shared
-        // bucket that would lock every such client out together.
+        // No address means the handshake guard never saw this connection (a request the
+        // container upgraded but the guard did not take for a handshake): nothing was checked.
         String address = RemoteAddress.of(session);
         if (RemoteAddress.UNKNOWN.equals(address)) {
-            return;
+            LOG.log(System.Logger.Level.INFO, "{0} session {1}: the handshake was not checked (no client address); refusing",
+                    endpoint, session.getId());
+            refuse(session, new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, UNCHECKED));
         }
         if (perAddress.tryAcquire(address)) {
             addresses.put(session.getId(), address);
@@ -150,13 +152,20 @@ public final class Connections {
         }
         LOG.log(System.Logger.Level.INFO, "{0} session {1}: {2} already has {3} connections; refusing",
                 endpoint, session.getId(), address, perAddress.maxPerAddress());
+        refuse(session, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS));
+    }
+
+    /** Close reason of a connection whose handshake the guard did not see. */
+    public static final String UNCHECKED = "handshake not checked";
+
+    private static void refuse(Session session, CloseReason reason) {
         try {
             // Synchronous on purpose: nothing else is in flight on a session that has just opened.
-            session.close(new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS));
+            session.close(reason);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing refused session {0}: {1}", session.getId(), e.toString());
         }
-        throw new Refused(TOO_MANY_CONNECTIONS);
+        throw new Refused(reason.getReasonPhrase());
     }
 
     /**

@@ -12,10 +12,12 @@ import java.util.List;
  * <p>Why this exists: the standard API can refuse only in {@code checkOrigin}, which sees the
  * Origin header and nothing else (not the Host header the same-origin rule needs, not the user).
  * On servlet containers {@link HandshakeGuard} refuses before the upgrade starts, so this is
- * only reached on standalone Tyrus (and as a second line anywhere): Tyrus answers a
+ * only used where the handshake request tells its peer, that is on Tyrus (standalone, or Payara
+ * should its filter ever be skipped): Tyrus answers a
  * {@code org.glassfish.tyrus.core.HandshakeException} thrown from {@code modifyHandshake} with
- * its status code, just as it answers a failed {@code checkOrigin} with 403. Elsewhere a plain
- * exception still aborts the handshake before any endpoint exists.
+ * its status code, just as it answers a failed {@code checkOrigin} with 403. Never on Tomcat,
+ * which answers any exception from {@code modifyHandshake} with 500 and a stack trace; there a
+ * handshake the guard did not check is refused in {@code @OnOpen} instead.
  */
 public final class HandshakeRefusal {
 

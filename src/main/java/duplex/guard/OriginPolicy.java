@@ -19,8 +19,15 @@ import java.util.Set;
  * <p>The rules, in order: no {@code Origin} header (a non-browser client, which carries no
  * ambient credentials of a victim) is allowed; {@code *} in the allowlist allows every origin
  * (for development); an origin listed exactly is allowed; otherwise the origin must be the
- * application's own: its host and port equal those of the request's {@code Host} header.
- * Immutable and thread-safe.
+ * application's own, scheme, host and port: the configured public origin
+ * ({@code duplex.public-origin}) when there is one, else the request's scheme with its
+ * {@code Host} header.
+ *
+ * <p>Why a public origin: the {@code Host} header is written by the client. A DNS-rebinding page
+ * (the attacker's name, resolved to this server) sends its own name as Origin and as Host, and
+ * the two agree; only the server's own idea of its name tells them apart. Without the knob that
+ * is left to the container (Tomcat answers only for its {@code Host} names and aliases when no
+ * default host catches everything). Immutable and thread-safe.
  */
 public final class OriginPolicy {
 
@@ -28,15 +35,36 @@ public final class OriginPolicy {
 
     private final boolean any;
     private final Set<String> allowed;
+    /** The application's own origin when configured; empty: the request's scheme and Host. */
+    private final Optional<Origin> publicOrigin;
 
-    private OriginPolicy(boolean any, Set<String> allowed) {
+    private OriginPolicy(boolean any, Set<String> allowed, Optional<Origin> publicOrigin) {
         this.any = any;
         this.allowed = allowed;
+        this.publicOrigin = publicOrigin;
     }
 
     /** Only the application's own origin. */
     public static OriginPolicy sameOriginOnly() {
-        return new OriginPolicy(false, Set.of());
+        return new OriginPolicy(false, Set.of(), Optional.empty());
+    }
+
+    /**
+     * This policy with the application's own origin fixed ({@code https://chat.example.com}),
+     * instead of read from each request; blank: from each request.
+     *
+     * @throws IllegalArgumentException when it is not an origin
+     */
+    public OriginPolicy withPublicOrigin(String origin) {
+        if (origin == null || origin.isBlank()) {
+            return new OriginPolicy(any, allowed, Optional.empty());
+        }
+        String trimmed = origin.trim();
+        Optional<Origin> parsed = Origin.parse(trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+        if (parsed.isEmpty()) {
+            throw new IllegalArgumentException("'" + trimmed + "' is not an origin (scheme://host[:port])");
+        }
+        return new OriginPolicy(any, allowed, parsed);
     }
 
     /**
@@ -63,7 +91,7 @@ public final class OriginPolicy {
             }
             allowed.add(origin.get().canonical());
         }
-        return new OriginPolicy(any, Set.copyOf(allowed));
+        return new OriginPolicy(any, Set.copyOf(allowed), Optional.empty());
     }
 
     /** Splits a comma separated knob value into entries. */
@@ -83,8 +111,9 @@ public final class OriginPolicy {
 
     /**
      * The part of the decision that needs no {@code Host} header: true when the origin is
-     * allowed whatever the host (absent, {@code *}, listed), false when no host could make it
-     * acceptable (unparseable, {@code null}, not http(s)). Empty when it depends on the host.
+     * allowed whatever the host (absent, {@code *}, listed, the public origin), false when no
+     * host could make it acceptable (unparseable, {@code null}, not http(s), or not the public
+     * origin when one is configured). Empty when it depends on the request.
      */
     public Optional<Boolean> decideWithoutHost(String originHeader) {
         if (originHeader == null || any) {
@@ -97,22 +126,32 @@ public final class OriginPolicy {
         if (allowed.contains(origin.get().canonical())) {
             return Optional.of(true);
         }
+        if (publicOrigin.isPresent()) {
+            return Optional.of(publicOrigin.get().equals(origin.get()));
+        }
         return Optional.empty();
     }
 
-    /** The whole decision, given the request's {@code Host} header (null if it had none). */
-    public boolean allows(String originHeader, String hostHeader) {
+    /**
+     * The whole decision, given the scheme the request arrived with ({@code http} or
+     * {@code https}; {@code ws} and {@code wss} count as those; behind a trusted proxy, the one it
+     * reports) and the request's {@code Host} header (null if it had none).
+     */
+    public boolean allows(String originHeader, String requestScheme, String hostHeader) {
         Optional<Boolean> decided = decideWithoutHost(originHeader);
         if (decided.isPresent()) {
             return decided.get();
         }
         Origin origin = Origin.parse(originHeader.trim()).orElseThrow();
-        return hostHeader != null && origin.sameHostAndPort(hostHeader.trim());
+        Optional<String> scheme = TrustedProxies.httpScheme(requestScheme);
+        return hostHeader != null && scheme.isPresent() && origin.scheme().equals(scheme.get())
+                && origin.sameHostAndPort(hostHeader.trim());
     }
 
     @Override
     public String toString() {
-        return any ? "*" : allowed.isEmpty() ? "same origin" : "same origin, " + String.join(", ", allowed);
+        String own = publicOrigin.map(o -> "same origin " + o.canonical()).orElse("same origin");
+        return any ? "*" : allowed.isEmpty() ? own : own + ", " + String.join(", ", allowed);
     }
 
     /** An http(s) origin: scheme, host (lower case, IPv6 in brackets) and effective port. */
@@ -150,9 +189,8 @@ public final class OriginPolicy {
         }
 
         /**
-         * The Host header carries no scheme: a missing port means the default port of the
-         * scheme the page was loaded with (a TLS proxy in front may turn https into http, so
-         * the request's own scheme is not a reliable guide).
+         * The Host header carries no scheme: a missing port means the default port of this
+         * origin's scheme, which the caller has checked against the request's.
          */
         boolean sameHostAndPort(String hostHeader) {
             String hostPart;

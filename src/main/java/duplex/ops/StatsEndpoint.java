@@ -4,6 +4,7 @@ import duplex.app.DuplexConfigurator;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
+import duplex.guard.OpsAccess;
 import duplex.protocol.ErrorCode;
 import duplex.protocol.ErrorMessage;
 import jakarta.websocket.CloseReason;
@@ -43,6 +44,13 @@ public final class StatsEndpoint {
         // Snapshots are small; the default whole-message buffer is plenty, and nothing bigger is read.
         session.setMaxTextMessageBufferSize(4096);
         outbox = connections.open(StatsPublisher.ENDPOINT, session);
+        // Again here, whatever the guard made of the path: the handshake recorded the decision.
+        if (!Boolean.TRUE.equals(session.getUserProperties().get(OpsAccess.GRANTED))) {
+            LOG.log(System.Logger.Level.INFO, "stats session {0} from {1} refused: no operations credentials",
+                    session.getId(), outbox.remoteAddress());
+            outbox.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "credentials required"));
+            return;
+        }
         publisher.welcome(outbox);
     }
 

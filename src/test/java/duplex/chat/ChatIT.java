@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -52,6 +53,24 @@ class ChatIT {
 
     private static ChatClient join(String room, String name) {
         return ChatClient.join(server, room, name);
+    }
+
+    /**
+     * A staff room without credentials is never an upgrade, however the path is written: Tomcat
+     * maps a trailing slash, {@code //} and {@code ;x=1} to the same room (the guard answers 401
+     * with the login challenge), Payara and standalone Tyrus map none of them (404) or refuse (403).
+     */
+    @Test
+    void aStaffRoomIsNeverOpenToAnonymousUsersHoweverThePathIsWritten() {
+        for (String path : List.of("chat/staff-ops/", "chat/staff-ops/?name=mallory", "chat//staff-ops", "chat/staff-ops;x=1",
+                "chat/./staff-ops", "chat/staff-ops")) {
+            URI uri = URI.create(server.ws("").toString() + path);
+            try (duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(uri)) {
+                int status = raw.handshake(uri, java.util.Map.of()).status();
+                assertNotEquals(101, status, path + " was upgraded without credentials");
+                assertTrue(status == 401 || status == 403 || status == 404, path + " answered " + status);
+            }
+        }
     }
 
     @Test

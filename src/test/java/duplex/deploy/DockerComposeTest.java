@@ -74,6 +74,26 @@ class DockerComposeTest {
         assertEquals(List.of("8090:80"), stringList(service("nginx").get("ports")));
     }
 
+    @Test
+    void theNodesTrustExactlyTheComposeNginx() {
+        Map<?, ?> nginxNetworks = (Map<?, ?>) service("nginx").get("networks");
+        String nginxAddress = String.valueOf(((Map<?, ?>) nginxNetworks.get("cluster")).get("ipv4_address"));
+        for (String node : NODES) {
+            assertEquals("${DUPLEX_TRUSTED_PROXIES:-" + nginxAddress + "}", String.valueOf(environment(node).get("DUPLEX_TRUSTED_PROXIES")),
+                    node + " trusts the X-Forwarded-For of nginx, and of no one else");
+            assertEquals(List.of("cluster"), stringList(service(node).get("networks")), node);
+        }
+        assertEquals(List.of("cluster"), stringList(service("redis").get("networks")));
+        // The standalone servers take clients directly: they trust no proxy by default.
+        for (String name : List.of("tomcat", "payara")) {
+            assertEquals("${DUPLEX_TRUSTED_PROXIES:-}", String.valueOf(environment(name).get("DUPLEX_TRUSTED_PROXIES")), name);
+        }
+        String conf = read(Path.of("deploy/nginx.conf"));
+        assertTrue(conf.contains("proxy_set_header Host $http_host;"), "nginx passes the Host with its port");
+        assertTrue(conf.contains("proxy_set_header X-Forwarded-For "), "nginx passes the client's address");
+        assertTrue(conf.contains("proxy_set_header X-Forwarded-Proto $scheme;"), "nginx passes the scheme");
+    }
+
     private static String read(Path path) {
         try {
             return Files.readString(path);
@@ -142,8 +162,8 @@ class DockerComposeTest {
             assertEquals(expected, passed, name + ": docker-compose.yml's x-duplex-environment must list every knob of the "
                     + "README configuration table, as NAME: ${NAME:-}");
             for (String variable : passed) {
-                if (NODES.contains(name) && variable.equals("DUPLEX_REDIS_URL")) {
-                    continue; // the cluster's nodes default to the compose Redis
+                if (NODES.contains(name) && (variable.equals("DUPLEX_REDIS_URL") || variable.equals("DUPLEX_TRUSTED_PROXIES"))) {
+                    continue; // the cluster's nodes default to the compose Redis and trust the compose nginx
                 }
                 assertEquals("${" + variable + ":-}", String.valueOf(environment.get(variable)), name + " " + variable);
             }

@@ -220,6 +220,87 @@ abstract class HostileClientCases {
         }
     }
 
+    /**
+     * {@code Upgrade} headers that list tokens, or come twice: Tomcat upgrades every one of them
+     * (it looks for the token), so the guard must take each for a handshake.
+     */
+    static final List<List<String>> UPGRADE_LISTS = List.of(List.of("foo, websocket"), List.of("websocket, x"),
+            List.of("h2c", "websocket"), List.of(" WebSocket ,foo"));
+
+    /** Whether this server upgrades a handshake whose Upgrade header lists tokens (Tomcat does). */
+    abstract boolean upgradesTokenLists();
+
+    /** A handshake with these Upgrade lines instead of the standard one, and the extra headers. */
+    static RawWebSocket.Response handshakeWithUpgrades(RawWebSocket raw, URI uri, List<String> upgrades, Map<String, String> extra) {
+        StringBuilder request = new StringBuilder("GET " + uri.getRawPath() + " HTTP/1.1\r\n");
+        Map<String, String> headers = RawWebSocket.standardHeaders(uri);
+        headers.remove("Upgrade");
+        headers.putAll(extra);
+        headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+        upgrades.forEach(value -> request.append("Upgrade: ").append(value).append("\r\n"));
+        return raw.rawHandshake(request.append("\r\n").toString());
+    }
+
+    @Test
+    void upgradeTokenListsWithAForeignOriginAre403AndLogNoStackTrace() {
+        List<String> observed = new ArrayList<>();
+        try (duplex.testing.LogCapture log = new duplex.testing.LogCapture()) {
+            for (List<String> upgrades : UPGRADE_LISTS) {
+                try (RawWebSocket raw = RawWebSocket.connect(ws("echo"))) {
+                    RawWebSocket.Response response = handshakeWithUpgrades(raw, ws("echo"), upgrades, Map.of("Origin", "http://evil.example"));
+                    observed.add(upgrades + " -> " + response.status());
+                    assertNotEquals(101, response.status(), upgrades + ": " + response.statusLine());
+                    if (upgradesTokenLists()) {
+                        assertEquals(403, response.status(), upgrades + ": " + response.statusLine());
+                    } else {
+                        assertTrue(response.status() >= 400 && response.status() < 500, upgrades + ": " + response.statusLine());
+                    }
+                }
+            }
+            record(String.join("; ", observed));
+            assertEquals(List.of(), log.severeOrStackTraces(), "a refusal is one line, not a stack trace");
+        }
+    }
+
+    @Test
+    void upgradeTokenListsCountAgainstTheAddressLimit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(upgradesTokenLists(), "this server does not upgrade such requests");
+        InetAddress address = loopback("127.0.0.3");
+        int before = serverConnections();
+        int limit = duplex.app.Settings.defaults().maxConnectionsPerAddress();
+        List<RawWebSocket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < limit; i++) {
+                RawWebSocket raw = RawWebSocket.connect(ws("echo"), address);
+                open.add(raw);
+                RawWebSocket.Response response = handshakeWithUpgrades(raw, ws("echo"), UPGRADE_LISTS.get(i % UPGRADE_LISTS.size()), Map.of());
+                assertEquals(101, response.status(), response.statusLine());
+                raw.sendText("n" + i);
+                assertEquals("n" + i, raw.readFrame().text(), "served: counted against its address");
+            }
+            try (RawWebSocket oneTooMany = RawWebSocket.connect(ws("echo"), address)) {
+                RawWebSocket.Response response = handshakeWithUpgrades(oneTooMany, ws("echo"), UPGRADE_LISTS.get(0), Map.of());
+                assertEquals(101, response.status(), response.statusLine());
+                int code = oneTooMany.awaitCloseCode();
+                record(limit + " served through listed Upgrade headers from 127.0.0.3, the next closed with " + code);
+                assertEquals(1013, code);
+            }
+        } finally {
+            open.forEach(RawWebSocket::close);
+        }
+        if (before >= 0) {
+            await().atMost(WsClient.TIMEOUT).until(() -> serverConnections() == before);
+        }
+    }
+
+    private static InetAddress loopback(String address) {
+        try {
+            return InetAddress.getByName(address);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void ownOriginAndNoOriginAreAccepted() {
         URI echo = ws("echo");

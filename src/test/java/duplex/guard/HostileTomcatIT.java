@@ -60,4 +60,9 @@ class HostileTomcatIT extends HostileClientCases {
     boolean hasChat() {
         return duplex.app.Duplex.ENDPOINTS.stream().anyMatch(e -> e.getSimpleName().equals("ChatEndpoint"));
     }
+
+    @Override
+    boolean upgradesTokenLists() {
+        return true;
+    }
 }

@@ -58,6 +58,44 @@ class IdentityIT {
         assertEquals(401, handshake(URI.create(tomcat.ws("chat/").toString() + "%73taff-ops"), null).status());
     }
 
+    /** The spellings Tomcat maps to /chat/{room} with room=staff-ops, written raw (URI.resolve would normalise them). */
+    static final java.util.List<String> MAPPED_SPELLINGS = java.util.List.of("chat/staff-ops/", "chat/staff-ops/?name=mallory",
+            "chat//staff-ops", "chat/staff-ops;x=1", "chat/./staff-ops", "chat/lobby/../staff-ops", "chat/%73taff-ops/",
+            "chat/staff-ops//", "chat;x=1/staff-ops");
+    /** Encoded slashes: Tomcat refuses them (400) by default, before any filter; never an upgrade either way. */
+    static final java.util.List<String> ENCODED_SLASHES = java.util.List.of("chat%2Fstaff-ops", "chat/staff-ops%2F", "chat%2fstaff-ops%2f");
+
+    private static URI raw(String path) {
+        return URI.create(tomcat.ws("").toString() + path);
+    }
+
+    @Test
+    void everySpellingOfAStaffRoomNeedsTheRole() {
+        for (String path : MAPPED_SPELLINGS) {
+            RawWebSocket.Response anonymous = handshake(raw(path), null);
+            assertEquals(401, anonymous.status(), path + ": " + anonymous.statusLine());
+            assertEquals(403, handshake(raw(path), basic("bob", "bob-secret")).status(), path);
+            assertEquals(101, handshake(raw(path), basic("alice", "alice-secret")).status(), path);
+        }
+        for (String path : ENCODED_SLASHES) {
+            int anonymous = handshake(raw(path), null).status();
+            assertTrue(anonymous == 400 || anonymous == 401 || anonymous == 404, path + " answered " + anonymous);
+            int bob = handshake(raw(path), basic("bob", "bob-secret")).status();
+            assertTrue(bob == 400 || bob == 403 || bob == 404, path + " answered " + bob + " for bob");
+        }
+    }
+
+    @Test
+    void aTrailingSlashGetsAliceIntoTheRoomSheIsAllowedIn() {
+        try (duplex.testing.WsClient alice = duplex.testing.WsClient.connect(raw("chat/staff-slash/?name=x"),
+                Map.of("Authorization", basic("alice", "alice-secret")))) {
+            jakarta.json.JsonObject welcome = parse(alice.nextText());
+            assertEquals("welcome", welcome.getString("type"));
+            assertEquals("staff-slash", welcome.getString("room"), "the room Tomcat matched: " + welcome);
+            assertTrue(welcome.getJsonObject("you").getBoolean("verified"));
+        }
+    }
+
     @Test
     void aStaffRoomRefusesUsersWithoutTheRole() {
         assertEquals(403, handshake(tomcat.ws("chat/staff-ops"), basic("bob", "bob-secret")).status());

@@ -129,6 +129,65 @@ class OriginIT {
         }
     }
 
+    /** A raw handshake's status with these headers (a null value drops a standard header). */
+    static int rawStatus(URI uri, Map<String, String> headers) {
+        try (duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(uri)) {
+            return raw.handshake(uri, headers).status();
+        }
+    }
+
+    @Test
+    void aTlsDeploymentBehindATrustedProxyRefusesAnHttpPage() {
+        // The test client is the "proxy" (127.0.0.1, listed): it says the page came over https.
+        try (TomcatServer server = TomcatServer.war(Map.of("duplex.trusted-proxies", "127.0.0.1"))) {
+            URI echo = server.ws("echo");
+            String host = "localhost:" + echo.getPort();
+            assertEquals(403, rawStatus(echo, Map.of("Origin", "http://" + host, "X-Forwarded-Proto", "https")));
+            assertEquals(101, rawStatus(echo, Map.of("Origin", "https://" + host, "X-Forwarded-Proto", "https")));
+            assertEquals(101, rawStatus(echo, Map.of("Origin", "http://" + host)), "no header: the connection's own scheme");
+        }
+        // From a peer that is not listed, X-Forwarded-Proto changes nothing.
+        try (TomcatServer server = TomcatServer.war(Map.of())) {
+            URI echo = server.ws("echo");
+            String host = "localhost:" + echo.getPort();
+            assertEquals(403, rawStatus(echo, Map.of("Origin", "https://" + host, "X-Forwarded-Proto", "https")));
+            assertEquals(101, rawStatus(echo, Map.of("Origin", "http://" + host, "X-Forwarded-Proto", "https")));
+        }
+    }
+
+    private static void publicOriginStopsRebinding(URI echo) {
+        // DNS rebinding: the attacker's name as Origin and Host, the two agreeing.
+        assertEquals(403, rawStatus(echo, Map.of("Origin", "http://evil.example:" + echo.getPort(), "Host", "evil.example:" + echo.getPort())));
+        // The page of the public origin connects, whatever Host the proxy in front passes on.
+        assertEquals(101, rawStatus(echo, Map.of("Origin", "https://chat.example.com")));
+        // Its http twin is another origin.
+        assertEquals(403, rawStatus(echo, Map.of("Origin", "http://chat.example.com", "Host", "chat.example.com")));
+        assertEquals(101, rawStatus(echo, Map.of()), "no Origin: not a browser");
+    }
+
+    @Test
+    void aPublicOriginStopsDnsRebindingOnTomcat() {
+        try (TomcatServer server = TomcatServer.war(Map.of("duplex.public-origin", "https://chat.example.com"))) {
+            publicOriginStopsRebinding(server.ws("echo"));
+        }
+    }
+
+    @Test
+    void aPublicOriginStopsDnsRebindingOnTyrus() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.public-origin", "https://chat.example.com"))) {
+            publicOriginStopsRebinding(server.ws("echo"));
+        }
+    }
+
+    @Test
+    void withoutAPublicOriginTheSchemeStillCountsOnTyrus() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of())) {
+            URI echo = server.ws("echo");
+            assertEquals(403, rawStatus(echo, Map.of("Origin", "https://localhost:" + echo.getPort())), "an https page, a ws: server");
+            assertEquals(101, rawStatus(echo, Map.of("Origin", "http://localhost:" + echo.getPort())));
+        }
+    }
+
     static int get(URI uri, String origin) {
         try {
             var request = java.net.http.HttpRequest.newBuilder(uri).header("Origin", origin).GET().build();
