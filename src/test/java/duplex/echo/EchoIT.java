@@ -130,10 +130,28 @@ class EchoIT {
         }
     }
 
+    /**
+     * The number of open connections on the server, every endpoint: the embedded server's own
+     * count, or a deployed server's {@code /health}.
+     */
+    private static int openOnServer() throws Exception {
+        if (server.isEmbedded()) {
+            return server.duplex().connections().count();
+        }
+        java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(server.http("health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(new java.io.StringReader(health.body()))) {
+            return reader.readObject().getInt("connectionsTotal");
+        }
+    }
+
     @Test
     void hundredClientsEachGetTheirOwHundredMessagesBackInOrder() throws Exception {
         int clients = 100;
         int messages = 100;
+        // As many connections as one address may have (duplex.max-connections-per-address): the
+        // closes of the tests before must have reached the server first, or the last is refused.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> openOnServer() == 0);
         List<WsClient> connected = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {

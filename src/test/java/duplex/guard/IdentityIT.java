@@ -39,13 +39,7 @@ class IdentityIT {
     }
 
     static RawWebSocket.Response handshake(URI uri, String authorization) {
-        Map<String, String> headers = new HashMap<>();
-        if (authorization != null) {
-            headers.put("Authorization", authorization);
-        }
-        try (RawWebSocket raw = RawWebSocket.connect(uri)) {
-            return raw.handshake(uri, headers);
-        }
+        return RawWebSocket.answerTo(uri, authorization);
     }
 
     @Test

@@ -165,35 +165,14 @@ class OpsIT {
 
     @Test
     void aClientThatVanishesIsOneCloseLineAndNoStackTrace() {
-        List<LogRecord> records = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        Logger connections = Logger.getLogger("duplex.delivery.Connections");
-        java.util.logging.Level quietInTests = connections.getLevel();
-        connections.setLevel(java.util.logging.Level.INFO);
-        root.addHandler(capture);
-        try {
+        List<LogRecord> records;
+        try (duplex.testing.LogCapture log = new duplex.testing.LogCapture("duplex.delivery.Connections")) {
             WsClient client = WsClient.connect(server.ws("echo"));
             client.send("about to vanish");
             assertEquals("about to vanish", client.nextText());
             client.socket().abort(); // the TCP connection is dropped: no close frame, as when a network dies
-            await().atMost(AWAIT).until(() -> records.stream().anyMatch(r -> r.getMessage().contains(" closed: ")));
-        } finally {
-            root.removeHandler(capture);
-            connections.setLevel(quietInTests);
+            await().atMost(AWAIT).until(() -> log.records().stream().anyMatch(r -> r.getMessage().contains(" closed: ")));
+            records = log.records();
         }
         SimpleFormatter formatter = new SimpleFormatter();
         String closed = records.stream().map(formatter::formatMessage).filter(m -> m.contains(" closed: ")).findFirst().orElseThrow();

@@ -118,6 +118,20 @@ public final class RawWebSocket implements AutoCloseable {
         return ws;
     }
 
+    /**
+     * Connects, sends the standard handshake with {@code Authorization: authorization} (none when
+     * null), and returns the answer; the connection is closed again. For tests of who is let in.
+     */
+    public static Response answerTo(URI uri, String authorization) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (authorization != null) {
+            headers.put("Authorization", authorization);
+        }
+        try (RawWebSocket raw = connect(uri)) {
+            return raw.handshake(uri, headers);
+        }
+    }
+
     /** The standard handshake headers for {@code uri}, to be changed or removed by a test. */
     public static Map<String, String> standardHeaders(URI uri) {
         Map<String, String> headers = new LinkedHashMap<>();
