@@ -188,6 +188,12 @@ public final class Bench {
         // (default 20/s, burst 40) exists to stop exactly that, so it is lifted for the benchmark.
         BENCH_KNOBS.put("duplex.rate-limit.per-second", "1000000");
         BENCH_KNOBS.put("duplex.rate-limit.burst", "1000000");
+        // Every client of the benchmark is one address (127.0.0.1): the limit all connections of
+        // an address share would otherwise be the figure, and so would its share of the memory
+        // budget (echo replies waiting to go out are charged to it).
+        BENCH_KNOBS.put("duplex.rate-limit.per-address", "1000000");
+        BENCH_KNOBS.put("duplex.memory.per-address", "1073741824");
+        BENCH_KNOBS.put("duplex.memory.total", "1073741824");
         // At 1000 messages/s offered into 1000 members the peers queue without bound; with the
         // default outbox bound (1000 messages / 1 MiB) Duplex would instead cut every member off
         // as a slow consumer within a second or two. The bound is raised so that the rates and
