@@ -94,7 +94,8 @@ public final class Duplex implements AutoCloseable {
         this.handshakeToken = HexFormat.of().formatHex(secret);
         this.connections = new Connections(new Connections.Limits(
                 settings.outboxMaxMessages(), settings.outboxMaxBytes(), settings.sendTimeout(),
-                settings.idleTimeout(), settings.pingInterval(), settings.blockingSendTimeout()), scheduler, closer, pinger,
+                settings.idleTimeout(), settings.pingInterval(), settings.blockingSendTimeout(),
+                settings.maxSendsInFlight()), scheduler, closer, pinger,
                 metrics::endpoint, new Connections.PerAddress(new AddressLimiter(settings.maxConnectionsPerAddress()),
                         new AddressRates(settings.addressRateLimit()), budget));
         this.bus = newBus(settings);

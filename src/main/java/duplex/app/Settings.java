@@ -49,6 +49,8 @@ import java.util.Map;
  *                           sustained (twice that at once); reconnecting does not refill it
  * @param blockingSendTimeout longest a container's blocking send (a close frame, a ping, a pong) may wait
  *                           for a peer that does not read
+ * @param maxSendsInFlight   connections, over the whole server, that may have a send in flight at once;
+ *                           well below the container's worker threads (see {@link duplex.delivery.SendGate})
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -79,7 +81,8 @@ public record Settings(
         long memoryTotal,
         int chatMaxRoomsPerAddress,
         double rateLimitPerAddress,
-        Duration blockingSendTimeout) {
+        Duration blockingSendTimeout,
+        int maxSendsInFlight) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
 
@@ -134,7 +137,8 @@ public record Settings(
                 config.longValue("duplex.memory.total", 256L << 20, 1L << 16, 1L << 40),
                 config.integer("duplex.chat.max-rooms-per-address", 1000, 1, 10_000_000),
                 config.decimal("duplex.rate-limit.per-address", 1000, 0.01, 10_000_000),
-                config.duration("duplex.blocking-send-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)));
+                config.duration("duplex.blocking-send-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)),
+                config.integer("duplex.max-sends-in-flight", 32, 1, 1_000_000));
     }
 
     /** The per-session limit on client messages, for every endpoint that takes them. */

@@ -79,6 +79,10 @@ final class Bystander implements AutoCloseable {
                 String text = "bystander " + echoes++;
                 echoSocket.sendText(text);
                 RawWebSocket.Frame frame = echoSocket.readFrame(GIVE_UP);
+                while (frame != null && frame.opcode() == RawWebSocket.PING) {
+                    echoSocket.send(RawWebSocket.PONG, frame.payload()); // the server's heartbeat
+                    frame = echoSocket.readFrame(GIVE_UP);
+                }
                 ok = frame != null && text.equals(frame.text());
             }
         } catch (RuntimeException | AssertionError e) {

@@ -370,6 +370,9 @@ final class Crowd implements AutoCloseable {
                 case 0x8 -> {
                     c.closeCode = length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
                     if (c.state != State.CLOSING) {
+                        // Nobody in a storm is to be closed by the server (a slow consumer, say).
+                        failures.add("client " + c.id + ": closed by the server with " + c.closeCode + " "
+                                + new String(payload, Math.min(2, payload.length), Math.max(0, payload.length - 2), StandardCharsets.UTF_8));
                         send(c, frame(0x8, new byte[]{payload.length >= 2 ? payload[0] : 0x03, payload.length >= 2 ? payload[1] : (byte) 0xE8}));
                     }
                     c.state = State.CLOSED;
