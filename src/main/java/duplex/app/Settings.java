@@ -51,6 +51,8 @@ import java.util.Map;
  *                           for a peer that does not read
  * @param maxSendsInFlight   connections, over the whole server, that may have a send in flight at once;
  *                           well below the container's worker threads (see {@link duplex.delivery.SendGate})
+ * @param chatPresenceTick   how long a room gathers joins, renames and leaves into one {@code presence}
+ *                           message (0: one message per change, at once)
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -82,7 +84,8 @@ public record Settings(
         int chatMaxRoomsPerAddress,
         double rateLimitPerAddress,
         Duration blockingSendTimeout,
-        int maxSendsInFlight) {
+        int maxSendsInFlight,
+        Duration chatPresenceTick) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
 
@@ -138,7 +141,8 @@ public record Settings(
                 config.integer("duplex.chat.max-rooms-per-address", 1000, 1, 10_000_000),
                 config.decimal("duplex.rate-limit.per-address", 1000, 0.01, 10_000_000),
                 config.duration("duplex.blocking-send-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(5)),
-                config.integer("duplex.max-sends-in-flight", 32, 1, 1_000_000));
+                config.integer("duplex.max-sends-in-flight", 32, 1, 1_000_000),
+                config.duration("duplex.chat.presence-tick", Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(10)));
     }
 
     /** The per-session limit on client messages, for every endpoint that takes them. */

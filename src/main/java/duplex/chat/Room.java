@@ -20,7 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
@@ -39,6 +43,11 @@ import java.util.function.LongConsumer;
  * <p>A member whose outbox refuses a frame (it is closed, or was just cut off as a slow consumer)
  * is removed at once and announced as {@code left}, instead of waiting for its close handshake,
  * which towards a stalled peer can take the whole send timeout.
+ *
+ * <p>Presence: joins, renames and leaves (from this node or another) are gathered for one
+ * {@link PresenceTick} and announced to every member as one {@code presence} message, so a room of
+ * N that fills or empties at once costs N frames per tick instead of a frame per member per change
+ * (N²/2 for a room that empties). Messages are not delayed; presence lags them by at most a tick.
  *
  * <p>Memory: every message kept in this node's copy of the history is charged in the
  * {@link MemoryBudget} to the address that posted it (messages from other nodes, or from members
@@ -75,6 +84,18 @@ public final class Room implements RoomListener {
     private volatile long oldestHeldNanos = Long.MAX_VALUE;
     private final LongConsumer fanOut;
     private final RoomLink link;
+    private final PresenceTick presenceTick;
+    /** Presence changes not yet announced, by member id, in the order they happened. Guarded by the link's lock. */
+    private final Map<String, Member> joinedPending = new LinkedHashMap<>();
+    private final Map<String, ServerMessage.Renamed> renamedPending = new LinkedHashMap<>();
+    private final Map<String, Member> leftPending = new LinkedHashMap<>();
+    /** An announcement of the pending changes is scheduled. Guarded by the link's lock. */
+    private boolean presenceScheduled;
+
+    /** How long presence changes are gathered, and where the announcement is scheduled. */
+    record PresenceTick(Duration every, ScheduledExecutorService scheduler) {
+        static final PresenceTick AT_ONCE = new PresenceTick(Duration.ZERO, null);
+    }
 
     /** One message of the history and its charge. */
     private record Held(long seq, String address, long bytes, long arrivedNanos) {
@@ -85,8 +106,9 @@ public final class Room implements RoomListener {
      * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
      */
     Room(String name, String creator, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus, MemoryBudget budget,
-         Runnable overBudget) {
+         Runnable overBudget, PresenceTick presenceTick) {
         this.fanOut = fanOut;
+        this.presenceTick = presenceTick;
         this.name = name;
         this.creator = creator;
         this.clock = clock;
@@ -307,17 +329,57 @@ public final class Room implements RoomListener {
 
     @Override
     public void joined(duplex.bus.Member member) {
-        broadcast(new ServerMessage.Joined(chat(member)), member.id()); // the newcomer had its welcome
+        joinedPending.put(member.id(), chat(member));
+        presenceChanged();
     }
 
     @Override
     public void left(duplex.bus.Member member) {
-        broadcast(new ServerMessage.Left(chat(member)), null);
+        leftPending.put(member.id(), chat(member));
+        presenceChanged();
     }
 
     @Override
     public void renamed(duplex.bus.Member member, String previousName) {
-        broadcast(new ServerMessage.Renamed(chat(member), previousName), null);
+        // Several renames in one tick: the newest name, and the name the others knew before the tick.
+        ServerMessage.Renamed earlier = renamedPending.get(member.id());
+        renamedPending.put(member.id(), new ServerMessage.Renamed(chat(member), earlier == null ? previousName : earlier.previous()));
+        presenceChanged();
+    }
+
+    /** Called with the link's lock held: announces now (no tick) or makes sure the tick's announcement is scheduled. */
+    private void presenceChanged() {
+        if (presenceTick.every().isZero()) {
+            announcePresence();
+            return;
+        }
+        if (presenceScheduled) {
+            return;
+        }
+        presenceScheduled = true;
+        try {
+            presenceTick.scheduler().schedule(() -> link.read(view -> {
+                presenceScheduled = false;
+                announcePresence();
+                return null;
+            }), presenceTick.every().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            presenceScheduled = false; // shutting down: nobody is left to tell
+        }
+    }
+
+    /** One presence message with everything pending, to every member. Called with the link's lock held. */
+    private void announcePresence() {
+        if (joinedPending.isEmpty() && renamedPending.isEmpty() && leftPending.isEmpty()) {
+            return;
+        }
+        ServerMessage.Presence presence = new ServerMessage.Presence(new ArrayList<>(joinedPending.values()),
+                new ArrayList<>(renamedPending.values()), new ArrayList<>(leftPending.values()));
+        joinedPending.clear();
+        renamedPending.clear();
+        leftPending.clear();
+        // Members dropped by this broadcast come back through left(), into the next tick's message.
+        broadcast(presence, null);
     }
 
     /**

@@ -52,6 +52,9 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
         if (message instanceof ServerMessage.Renamed r) {
             return typed("renamed").add("member", member(r.member())).add("previous", r.previous()).build();
         }
+        if (message instanceof ServerMessage.Presence p) {
+            return presence(p);
+        }
         ServerMessage.Error e = (ServerMessage.Error) message;
         return typed("error").add("code", e.error().code().wire()).add("message", e.error().message()).build();
     }
@@ -74,6 +77,16 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
             json.add("recovered", welcome.recovered());
         }
         return json.build();
+    }
+
+    private static JsonObject presence(ServerMessage.Presence presence) {
+        JsonArrayBuilder joined = JSON.createArrayBuilder();
+        presence.joined().forEach(m -> joined.add(member(m)));
+        JsonArrayBuilder renamed = JSON.createArrayBuilder();
+        presence.renamed().forEach(r -> renamed.add(JSON.createObjectBuilder().add("member", member(r.member())).add("previous", r.previous())));
+        JsonArrayBuilder left = JSON.createArrayBuilder();
+        presence.left().forEach(m -> left.add(member(m)));
+        return typed("presence").add("joined", joined).add("renamed", renamed).add("left", left).build();
     }
 
     private static JsonObject message(ServerMessage.Message message) {

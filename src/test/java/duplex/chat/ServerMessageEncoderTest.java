@@ -56,6 +56,16 @@ class ServerMessageEncoderTest {
     }
 
     @Test
+    void onePresenceMessageCarriesATicksJoinsRenamesAndLeavesInOrder() {
+        Member carol = new Member("c3", "Carol");
+        assertEquals("{\"type\":\"presence\",\"joined\":[{\"id\":\"a1\",\"name\":\"Alice\"},{\"id\":\"c3\",\"name\":\"Carol\"}],"
+                        + "\"renamed\":[{\"member\":{\"id\":\"c3\",\"name\":\"Caz\"},\"previous\":\"Carol\"}],"
+                        + "\"left\":[{\"id\":\"a1\",\"name\":\"Alice\"}]}",
+                new ServerMessageEncoder().encode(new ServerMessage.Presence(List.of(ALICE, carol),
+                        List.of(new ServerMessage.Renamed(new Member("c3", "Caz"), "Carol")), List.of(ALICE))));
+    }
+
+    @Test
     void presenceAndErrors() {
         assertEquals("{\"type\":\"joined\",\"member\":{\"id\":\"a1\",\"name\":\"Alice\"}}",
                 new ServerMessageEncoder().encode(new ServerMessage.Joined(ALICE)));

@@ -181,6 +181,11 @@ final class Crowd implements AutoCloseable {
         return call(() -> List.copyOf(failures));
     }
 
+    /** Presence frames (joined, left, renamed or presence) received by the whole crowd so far. */
+    long presenceFrames() {
+        return call(() -> clients.stream().mapToLong(c -> c.presence).sum());
+    }
+
     /** Fails with the first few problems the crowd saw, if it saw any. */
     void assertNoFailures() {
         List<String> all = failures();

@@ -98,10 +98,11 @@ class StormIT {
     void aWholeRoomClosesAtOnce() {
         List<Integer> stayers = join(STAYERS, 0);
         List<Integer> leavers = join(MEMBERS, 1);
+        long presenceBefore = crowd.presenceFrames();
         long began = System.nanoTime();
         crowd.closeCleanly(leavers);
         crowd.await(leavers, c -> c.state == Crowd.State.CLOSED, SETTLE, "closed");
-        Figures figures = aftermath(began, began);
+        Figures figures = aftermath(began, began, presenceBefore);
         crowd.assertNoFailures();
         figures.assertWithinBounds();
         assertRoomHolds(stayers);
@@ -118,10 +119,11 @@ class StormIT {
         }
         // The first of them is out to everyone: the storm meets a fan-out in progress.
         crowd.await(List.of(speaker), c -> !c.seqs.isEmpty(), SETTLE, "heard their own first message");
+        long presenceBefore = crowd.presenceFrames();
         long began = System.nanoTime();
         crowd.reset(leavers);
         crowd.await(stayers, c -> c.seqs.size() >= FAN_OUT, SETTLE, "received the whole fan-out");
-        Figures figures = aftermath(began, began);
+        Figures figures = aftermath(began, began, presenceBefore);
         crowd.assertNoFailures();
         for (int id : stayers) {
             List<Long> seqs = crowd.inspect(id, c -> List.copyOf(c.seqs));
@@ -134,10 +136,11 @@ class StormIT {
     @Test
     void aWholeRoomJoinsAtOnce() {
         List<Integer> stayers = join(STAYERS, 0);
+        long presenceBefore = crowd.presenceFrames();
         long began = System.nanoTime();
         List<Integer> joiners = crowd.open(MEMBERS, PER_HOST, 1, i -> path("j" + i, null));
         crowd.await(joiners, c -> c.state == Crowd.State.WELCOMED, SETTLE, "welcomed");
-        Figures figures = aftermath(began, System.nanoTime());
+        Figures figures = aftermath(began, System.nanoTime(), presenceBefore);
         crowd.assertNoFailures();
         figures.assertWithinBounds();
         List<Integer> everyone = new ArrayList<>(stayers);
@@ -157,10 +160,11 @@ class StormIT {
         }
         crowd.await(List.of(speaker), c -> c.seqs.size() >= 20, SETTLE, "heard their own 20 messages");
         long first = crowd.inspect(speaker, c -> c.seqs.get(0));
+        long presenceBefore = crowd.presenceFrames();
         long began = System.nanoTime();
         List<Integer> back = crowd.open(MEMBERS, PER_HOST, 1, i -> path("m" + i, first - 1));
         crowd.await(back, c -> c.state == Crowd.State.WELCOMED, SETTLE, "welcomed back");
-        Figures figures = aftermath(began, System.nanoTime());
+        Figures figures = aftermath(began, System.nanoTime(), presenceBefore);
         crowd.assertNoFailures();
         for (int id : back) {
             String welcome = crowd.inspect(id, c -> c.welcome);
@@ -204,7 +208,7 @@ class StormIT {
      * the crowd had done its part: for closes, when the last close frame or reset went out (all at
      * once, so when the storm began); for joins, when the last welcome arrived.
      */
-    private Figures aftermath(long began, long clientsDone) {
+    private Figures aftermath(long began, long clientsDone, long presenceBefore) {
         long served = System.nanoTime();
         long idleAt = awaitIdle();
         Awaitility.await("bystander probes after the storm").atMost(Bystander.GIVE_UP.plusSeconds(10))
@@ -212,7 +216,8 @@ class StormIT {
         Figures f = new Figures(storm, MEMBERS,
                 Bystander.worst(bystander.healthProbes, began), Bystander.failed(bystander.healthProbes, began),
                 Bystander.worst(bystander.echoProbes, began), Bystander.failed(bystander.echoProbes, began),
-                Duration.ofNanos(served - began), Duration.ofNanos(Math.max(0, idleAt - clientsDone)));
+                Duration.ofNanos(served - began), Duration.ofNanos(Math.max(0, idleAt - clientsDone)),
+                crowd.presenceFrames() - presenceBefore);
         record(f.toString());
         return f;
     }
@@ -252,9 +257,10 @@ class StormIT {
     /**
      * @param served    from the storm's start until the crowd saw every answer (every close answered, every welcome)
      * @param idleAfter from the crowd's last action (closes: the storm's start) until the server was idle
+     * @param presenceFrames presence frames the crowd received from the storm's start until the server was idle
      */
     record Figures(String storm, int members, Duration healthWorst, long healthFailed, Duration echoWorst, long echoFailed,
-                   Duration served, Duration idleAfter) {
+                   Duration served, Duration idleAfter, long presenceFrames) {
 
         void assertWithinBounds() {
             assertTrue(healthFailed == 0 && healthWorst.compareTo(BYSTANDER_BOUND) <= 0,
@@ -267,8 +273,9 @@ class StormIT {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%-36s N=%-5d /health worst %6.2f s (%d failed)   /echo worst %6.2f s (%d failed)"
-                            + "   all answered after %6.2f s   idle %6.2f s after the last close/welcome", storm, members,
-                    secs(healthWorst), healthFailed, secs(echoWorst), echoFailed, secs(served), secs(idleAfter));
+                            + "   all answered after %6.2f s   idle %6.2f s after the last close/welcome   presence frames received %d",
+                    storm, members, secs(healthWorst), healthFailed, secs(echoWorst), echoFailed, secs(served), secs(idleAfter),
+                    presenceFrames);
         }
 
         private static double secs(Duration d) {
