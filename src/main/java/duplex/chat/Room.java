@@ -65,6 +65,8 @@ public final class Room implements RoomListener {
     private final Clock clock;
     /** This node's members; the link's view has every node's. Guarded by the link's lock. */
     private final Map<String, Participant> members = new LinkedHashMap<>();
+    /** {@code members.size()}, written under the link's lock after every change. */
+    private volatile int memberCount;
     /**
      * {@link #members} as an array for {@link #broadcast}, rebuilt only after the members change:
      * a room sees far more messages than joins, and copying a thousand members per message was a
@@ -102,6 +104,24 @@ public final class Room implements RoomListener {
     }
 
     /**
+     * The history's messages as parsed once when they arrived, by seq, in step with {@link #held}:
+     * every welcome carries the history, and parsing it again for each of a thousand members who
+     * join or reconnect at once held the room's lock long enough to block every container thread
+     * behind it. Guarded by the link's lock.
+     */
+    private final Map<Long, Written> parsedHistory = new java.util.HashMap<>();
+
+    /** A history message, parsed and written as JSON once. */
+    private record Written(ServerMessage.Message message, String json) {
+    }
+
+    /** Members as JSON, by id, for welcomes (see {@link #parsedHistory} for why). Guarded by the link's lock. */
+    private final Map<String, MemberJson> memberJson = new java.util.HashMap<>();
+
+    private record MemberJson(Member member, String json) {
+    }
+
+    /**
      * @param overBudget called when a charge took the budget past its total (history should be evicted)
      * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
      */
@@ -119,7 +139,10 @@ public final class Room implements RoomListener {
         this.link = bus.link(name, historyLimit, this);
         // History the cluster already had (Redis) is held here from now on too.
         link.read(view -> {
-            view.history().forEach(posted -> hold(posted, CLUSTER));
+            view.history().forEach(posted -> {
+                ServerMessage.Message message = message(posted);
+                hold(posted, message, ServerMessageEncoder.toJson(message), CLUSTER);
+            });
             return null;
         });
     }
@@ -140,9 +163,12 @@ public final class Room implements RoomListener {
         return oldestHeldNanos;
     }
 
-    /** Members connected to this node. */
+    /**
+     * Members connected to this node. Read without the room's lock: /health and the metrics ask
+     * for every room's size, and must not queue behind a thousand members joining one room.
+     */
     public int size() {
-        return link.read(view -> members.size());
+        return memberCount;
     }
 
     /** The last seq given out (0: no message yet). */
@@ -180,7 +206,8 @@ public final class Room implements RoomListener {
             Boolean recovered = null;
             List<ServerMessage.Message> replay = new ArrayList<>();
             for (Posted posted : view.history()) {
-                replay.add(message(posted));
+                Written written = parsedHistory.get(posted.seq());
+                replay.add(written != null ? written.message() : message(posted));
             }
             if (since.isPresent()) {
                 long after = since.getAsLong();
@@ -193,10 +220,11 @@ public final class Room implements RoomListener {
                 }
             }
             ServerMessage.Welcome welcome = new ServerMessage.Welcome(name, newcomer.member(), present, replay, recovered);
-            if (!newcomer.outbox().send(frame(welcome))) {
+            if (!newcomer.outbox().send(Frame.text(ServerMessageEncoder.welcome(welcome, this::json, this::json)))) {
                 return Admission.WELCOME_REFUSED;
             }
             members.put(newcomer.id(), newcomer);
+            memberCount = members.size();
             recipients = null;
             link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
             return Admission.JOINED;
@@ -257,6 +285,7 @@ public final class Room implements RoomListener {
     void leave(Participant participant) {
         link.read(view -> {
             if (members.remove(participant.id()) != null) {
+                memberCount = members.size();
                 recipients = null;
                 markIfEmpty();
                 link.leave(bus(participant.member()));
@@ -288,13 +317,15 @@ public final class Room implements RoomListener {
     @Override
     public void posted(Posted posted) {
         ServerMessage.Message message = message(posted);
-        broadcast(message, null);
+        String json = ServerMessageEncoder.toJson(message);
+        broadcast(Frame.text(json), null);
         Participant poster = members.get(message.from().id());
-        hold(posted, poster == null ? CLUSTER : poster.outbox().remoteAddress());
+        hold(posted, message, json, poster == null ? CLUSTER : poster.outbox().remoteAddress());
     }
 
     /** Charges a message that entered the link's history; the oldest beyond the limit left it. */
-    private void hold(Posted posted, String address) {
+    private void hold(Posted posted, ServerMessage.Message message, String json, String address) {
+        parsedHistory.put(posted.seq(), new Written(message, json));
         long bytes = MemoryBudget.ofText(posted.body().length()) + 48; // the Posted and its place in the history
         budget.charge(address, bytes);
         held.addLast(new Held(posted.seq(), address, bytes, System.nanoTime()));
@@ -308,6 +339,7 @@ public final class Room implements RoomListener {
     }
 
     private void release(Held h) {
+        parsedHistory.remove(h.seq());
         budget.release(h.address(), h.bytes());
     }
 
@@ -333,8 +365,25 @@ public final class Room implements RoomListener {
         presenceChanged();
     }
 
+    /** A member as JSON, written once per name. Called with the link's lock held. */
+    private String json(Member member) {
+        MemberJson cached = memberJson.get(member.id());
+        if (cached == null || !cached.member().equals(member)) {
+            cached = new MemberJson(member, ServerMessageEncoder.memberJson(member));
+            memberJson.put(member.id(), cached);
+        }
+        return cached.json();
+    }
+
+    /** A history message as JSON: written when it arrived, unless it has left the history meanwhile. */
+    private String json(ServerMessage.Message message) {
+        Written written = parsedHistory.get(message.seq());
+        return written != null ? written.json() : ServerMessageEncoder.toJson(message);
+    }
+
     @Override
     public void left(duplex.bus.Member member) {
+        memberJson.remove(member.id());
         leftPending.put(member.id(), chat(member));
         presenceChanged();
     }
@@ -388,8 +437,12 @@ public final class Room implements RoomListener {
      * so other nodes hear it too). Called with the link's lock held.
      */
     private void broadcast(ServerMessage message, String exceptId) {
+        broadcast(frame(message), exceptId);
+    }
+
+    /** {@link #broadcast(ServerMessage, String)} of a frame already written. */
+    private void broadcast(Frame frame, String exceptId) {
         long started = System.nanoTime();
-        Frame frame = frame(message);
         List<Participant> dropped = null;
         // An array that is never changed, only replaced: a container may run another session's
         // close on this very thread (inside a failing send), and that close leaves the room,
@@ -418,6 +471,7 @@ public final class Room implements RoomListener {
         if (dropped != null) {
             for (Participant gone : dropped) {
                 if (members.remove(gone.id()) != null) {
+                    memberCount = members.size();
                     recipients = null;
                     markIfEmpty();
                     link.leave(bus(gone.member())); // comes back as left(): announced to the rest

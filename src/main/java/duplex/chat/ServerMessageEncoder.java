@@ -63,6 +63,42 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
         return TIMESTAMP.format(instant);
     }
 
+    /** One member as JSON text, as it appears in every message that names it. */
+    static String memberJson(Member member) {
+        return member(member).toString();
+    }
+
+    /**
+     * The welcome as text, from members and messages already written as JSON: a large room's
+     * welcome is mostly those, and writing them again for each of a thousand members who join at
+     * once kept the room's lock (and every container thread waiting for it) busy. The same text as
+     * {@link #toJson} of the welcome.
+     */
+    static String welcome(ServerMessage.Welcome welcome, java.util.function.Function<Member, String> memberJson,
+                          java.util.function.Function<ServerMessage.Message, String> messageJson) {
+        StringBuilder out = new StringBuilder(128 + 64 * welcome.members().size());
+        out.append("{\"type\":\"welcome\",\"room\":").append(JSON.createObjectBuilder().add("r", welcome.room()).build()
+                        .get("r").toString())
+                .append(",\"you\":").append(memberJson.apply(welcome.you()))
+                .append(",\"members\":[");
+        String separator = "";
+        for (Member member : welcome.members()) {
+            out.append(separator).append(memberJson.apply(member));
+            separator = ",";
+        }
+        out.append("],\"history\":[");
+        separator = "";
+        for (ServerMessage.Message message : welcome.history()) {
+            out.append(separator).append(messageJson.apply(message));
+            separator = ",";
+        }
+        out.append(']');
+        if (welcome.recovered() != null) {
+            out.append(",\"recovered\":").append(welcome.recovered().booleanValue());
+        }
+        return out.append('}').toString();
+    }
+
     private static JsonObject welcome(ServerMessage.Welcome welcome) {
         JsonArrayBuilder members = JSON.createArrayBuilder();
         welcome.members().forEach(m -> members.add(member(m)));

@@ -469,6 +469,13 @@ public final class Outbox {
     void closedByPeer() {
         closed.set(true);
         discardQueue();
+        // A send of a closed session may never complete: Tomcat drops the handler of a message
+        // split in parts when the session closes between them (an IllegalStateException on its
+        // executor). Its place in the gate is no longer needed to protect anyone, so give it back.
+        Send send = holding;
+        if (send != null) {
+            send.releasePlace();
+        }
     }
 
     private void discardQueue() {

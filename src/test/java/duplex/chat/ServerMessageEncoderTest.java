@@ -56,6 +56,16 @@ class ServerMessageEncoderTest {
     }
 
     @Test
+    void theWelcomeWrittenFromFragmentsIsTheSameJson() {
+        ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one \"quoted\"", Instant.EPOCH);
+        for (Boolean recovered : new Boolean[] {null, true, false}) {
+            ServerMessage.Welcome welcome = new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), List.of(first), recovered);
+            String fast = ServerMessageEncoder.welcome(welcome, ServerMessageEncoder::memberJson, ServerMessageEncoder::toJson);
+            assertEquals(encode(welcome), Json.createReader(new StringReader(fast)).readObject());
+        }
+    }
+
+    @Test
     void onePresenceMessageCarriesATicksJoinsRenamesAndLeavesInOrder() {
         Member carol = new Member("c3", "Carol");
         assertEquals("{\"type\":\"presence\",\"joined\":[{\"id\":\"a1\",\"name\":\"Alice\"},{\"id\":\"c3\",\"name\":\"Carol\"}],"

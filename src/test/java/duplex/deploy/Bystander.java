@@ -49,14 +49,28 @@ final class Bystander implements AutoCloseable {
         probes.scheduleWithFixedDelay(this::probeEcho, 0, 100, TimeUnit.MILLISECONDS);
     }
 
+    /** Why probes failed, the first few. */
+    final List<String> failures = new CopyOnWriteArrayList<>();
+
+    private void failure(String why) {
+        if (failures.size() < 10) {
+            failures.add(why);
+        }
+    }
+
     private void probeHealth() {
         long start = System.nanoTime();
         boolean ok;
         try {
             HttpRequest request = HttpRequest.newBuilder(health).timeout(GIVE_UP).build();
-            ok = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            ok = status == 200;
+            if (!ok) {
+                failure("/health answered " + status);
+            }
         } catch (IOException e) {
             ok = false;
+            failure("/health: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -85,8 +99,12 @@ final class Bystander implements AutoCloseable {
                 }
                 ok = frame != null && text.equals(frame.text());
             }
+            if (!ok) {
+                failure("/echo: no echo");
+            }
         } catch (RuntimeException | AssertionError e) {
             ok = false;
+            failure("/echo: " + e);
         }
         if (!ok && echoSocket != null) {
             echoSocket.close();

@@ -218,7 +218,7 @@ class StormIT {
                 Bystander.worst(bystander.echoProbes, began), Bystander.failed(bystander.echoProbes, began),
                 Duration.ofNanos(served - began), Duration.ofNanos(Math.max(0, idleAt - clientsDone)),
                 crowd.presenceFrames() - presenceBefore);
-        record(f.toString());
+        record(f.toString() + (bystander.failures.isEmpty() ? "" : "   bystander failures: " + bystander.failures));
         return f;
     }
 
