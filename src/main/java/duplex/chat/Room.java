@@ -104,18 +104,15 @@ public final class Room implements RoomListener {
     }
 
     /**
-     * The history's messages as parsed once when they arrived, by seq, in step with {@link #held}:
-     * every welcome carries the history, and parsing it again for each of a thousand members who
-     * join or reconnect at once held the room's lock long enough to block every container thread
-     * behind it. Guarded by the link's lock.
+     * The history's messages as the JSON text of their {@code message}, written once when they
+     * arrived, by seq, in step with {@link #held} (and charged with it): every welcome carries the
+     * history, and parsing and writing it again for each of a thousand members who join or
+     * reconnect at once held the room's lock long enough to block every container thread behind
+     * it. Guarded by the link's lock.
      */
-    private final Map<Long, Written> parsedHistory = new java.util.HashMap<>();
+    private final Map<Long, String> historyJson = new java.util.HashMap<>();
 
-    /** A history message, parsed and written as JSON once. */
-    private record Written(ServerMessage.Message message, String json) {
-    }
-
-    /** Members as JSON, by id, for welcomes (see {@link #parsedHistory} for why). Guarded by the link's lock. */
+    /** Members as JSON, by id, for welcomes (see {@link #historyJson} for why). Guarded by the link's lock. */
     private final Map<String, MemberJson> memberJson = new java.util.HashMap<>();
 
     private record MemberJson(Member member, String json) {
@@ -139,10 +136,7 @@ public final class Room implements RoomListener {
         this.link = bus.link(name, historyLimit, this);
         // History the cluster already had (Redis) is held here from now on too.
         link.read(view -> {
-            view.history().forEach(posted -> {
-                ServerMessage.Message message = message(posted);
-                hold(posted, message, ServerMessageEncoder.toJson(message), CLUSTER);
-            });
+            view.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
             return null;
         });
     }
@@ -204,23 +198,20 @@ public final class Room implements RoomListener {
             present.add(newcomer.member());
             long seq = view.lastSeq();
             Boolean recovered = null;
-            List<ServerMessage.Message> replay = new ArrayList<>();
+            // A seq this room never gave out: it was dropped and started again since; all its history then.
+            long after = since.isPresent() && since.getAsLong() <= seq ? since.getAsLong() : 0;
+            List<String> replay = new ArrayList<>();
             for (Posted posted : view.history()) {
-                Written written = parsedHistory.get(posted.seq());
-                replay.add(written != null ? written.message() : message(posted));
-            }
-            if (since.isPresent()) {
-                long after = since.getAsLong();
-                if (after > seq) {
-                    // A seq this room never gave out: it was dropped and started again since.
-                    recovered = false;
-                } else {
-                    replay.removeIf(m -> m.seq() <= after);
-                    recovered = replay.size() == seq - after;
+                if (posted.seq() > after) {
+                    String json = historyJson.get(posted.seq());
+                    replay.add(json != null ? json : ServerMessageEncoder.toJson(message(posted)));
                 }
             }
-            ServerMessage.Welcome welcome = new ServerMessage.Welcome(name, newcomer.member(), present, replay, recovered);
-            if (!newcomer.outbox().send(Frame.text(ServerMessageEncoder.welcome(welcome, this::json, this::json)))) {
+            if (since.isPresent()) {
+                recovered = since.getAsLong() <= seq && replay.size() == seq - after;
+            }
+            String welcome = ServerMessageEncoder.welcome(name, newcomer.member(), present, replay, recovered, this::json);
+            if (!newcomer.outbox().send(Frame.text(welcome))) {
                 return Admission.WELCOME_REFUSED;
             }
             members.put(newcomer.id(), newcomer);
@@ -320,13 +311,14 @@ public final class Room implements RoomListener {
         String json = ServerMessageEncoder.toJson(message);
         broadcast(Frame.text(json), null);
         Participant poster = members.get(message.from().id());
-        hold(posted, message, json, poster == null ? CLUSTER : poster.outbox().remoteAddress());
+        hold(posted, json, poster == null ? CLUSTER : poster.outbox().remoteAddress());
     }
 
     /** Charges a message that entered the link's history; the oldest beyond the limit left it. */
-    private void hold(Posted posted, ServerMessage.Message message, String json, String address) {
-        parsedHistory.put(posted.seq(), new Written(message, json));
-        long bytes = MemoryBudget.ofText(posted.body().length()) + 48; // the Posted and its place in the history
+    private void hold(Posted posted, String json, String address) {
+        historyJson.put(posted.seq(), json);
+        // The Posted, its JSON for welcomes, and their places in the history and the map.
+        long bytes = MemoryBudget.ofText(posted.body().length()) + MemoryBudget.ofText(json.length()) + 96;
         budget.charge(address, bytes);
         held.addLast(new Held(posted.seq(), address, bytes, System.nanoTime()));
         while (held.size() > historyLimit) {
@@ -339,7 +331,7 @@ public final class Room implements RoomListener {
     }
 
     private void release(Held h) {
-        parsedHistory.remove(h.seq());
+        historyJson.remove(h.seq());
         budget.release(h.address(), h.bytes());
     }
 
@@ -373,12 +365,6 @@ public final class Room implements RoomListener {
             memberJson.put(member.id(), cached);
         }
         return cached.json();
-    }
-
-    /** A history message as JSON: written when it arrived, unless it has left the history meanwhile. */
-    private String json(ServerMessage.Message message) {
-        Written written = parsedHistory.get(message.seq());
-        return written != null ? written.json() : ServerMessageEncoder.toJson(message);
     }
 
     @Override

@@ -10,6 +10,7 @@ import jakarta.websocket.Encoder;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,32 +70,27 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
     }
 
     /**
-     * The welcome as text, from members and messages already written as JSON: a large room's
+     * A welcome as text, from members and messages already written as JSON: a large room's
      * welcome is mostly those, and writing them again for each of a thousand members who join at
-     * once kept the room's lock (and every container thread waiting for it) busy. The same text as
-     * {@link #toJson} of the welcome.
+     * once kept the room's lock (and every container thread waiting for it) busy. The same JSON as
+     * {@link #toJson} of the {@link ServerMessage.Welcome}.
+     *
+     * @param historyJson each message of the history as {@link #toJson} wrote it
      */
-    static String welcome(ServerMessage.Welcome welcome, java.util.function.Function<Member, String> memberJson,
-                          java.util.function.Function<ServerMessage.Message, String> messageJson) {
-        StringBuilder out = new StringBuilder(128 + 64 * welcome.members().size());
-        out.append("{\"type\":\"welcome\",\"room\":").append(JSON.createObjectBuilder().add("r", welcome.room()).build()
-                        .get("r").toString())
-                .append(",\"you\":").append(memberJson.apply(welcome.you()))
+    static String welcome(String room, Member you, List<Member> members, List<String> historyJson, Boolean recovered,
+                          java.util.function.Function<Member, String> memberJson) {
+        StringBuilder out = new StringBuilder(128 + 64 * members.size() + historyJson.stream().mapToInt(String::length).sum());
+        out.append("{\"type\":\"welcome\",\"room\":").append(JSON.createObjectBuilder().add("r", room).build().get("r").toString())
+                .append(",\"you\":").append(memberJson.apply(you))
                 .append(",\"members\":[");
         String separator = "";
-        for (Member member : welcome.members()) {
+        for (Member member : members) {
             out.append(separator).append(memberJson.apply(member));
             separator = ",";
         }
-        out.append("],\"history\":[");
-        separator = "";
-        for (ServerMessage.Message message : welcome.history()) {
-            out.append(separator).append(messageJson.apply(message));
-            separator = ",";
-        }
-        out.append(']');
-        if (welcome.recovered() != null) {
-            out.append(",\"recovered\":").append(welcome.recovered().booleanValue());
+        out.append("],\"history\":[").append(String.join(",", historyJson)).append(']');
+        if (recovered != null) {
+            out.append(",\"recovered\":").append(recovered.booleanValue());
         }
         return out.append('}').toString();
     }

@@ -60,7 +60,8 @@ class ServerMessageEncoderTest {
         ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one \"quoted\"", Instant.EPOCH);
         for (Boolean recovered : new Boolean[] {null, true, false}) {
             ServerMessage.Welcome welcome = new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), List.of(first), recovered);
-            String fast = ServerMessageEncoder.welcome(welcome, ServerMessageEncoder::memberJson, ServerMessageEncoder::toJson);
+            String fast = ServerMessageEncoder.welcome("lobby", BOB, List.of(ALICE, BOB), List.of(ServerMessageEncoder.toJson(first)),
+                    recovered, ServerMessageEncoder::memberJson);
             assertEquals(encode(welcome), Json.createReader(new StringReader(fast)).readObject());
         }
     }

@@ -60,6 +60,8 @@ final class Crowd implements AutoCloseable {
         long frames;
         long presence;
         long errors;
+        /** Quotes received (on /quotes). */
+        long quotes;
         /** The fragments of a text message still arriving (Tomcat splits a large one), or null. */
         java.io.ByteArrayOutputStream fragments;
         /** Seqs of the chat messages received, in order of arrival. */
@@ -165,6 +167,12 @@ final class Crowd implements AutoCloseable {
             c.closeCode = 1006;
             closeChannel(c);
         }));
+    }
+
+    /** Sends the same text message from each of these clients. */
+    void sendText(List<Integer> ids, String text) {
+        byte[] frame = frame(0x1, text.getBytes(StandardCharsets.UTF_8));
+        run(() -> ids.forEach(id -> send(clients.get(id), frame)));
     }
 
     /** Sends a chat message from one client. */
@@ -405,6 +413,7 @@ final class Crowd implements AutoCloseable {
                 }
             }
             case "joined", "left", "renamed", "presence" -> c.presence++;
+            case "quote" -> c.quotes++;
             case "error" -> {
                 c.errors++;
                 fail(c, "error from the server: " + text);

@@ -58,7 +58,7 @@ class StormIT {
 
     private static final Pattern MEMBER_ID = Pattern.compile("\\{\"id\":");
 
-    private static TomcatServer tomcat;
+    private static ServerProcess tomcat;
     private static int roomCounter;
 
     private Crowd crowd;
@@ -66,11 +66,20 @@ class StormIT {
     private String room;
     private String storm;
 
+    /** The server to storm: {@code tomcat11} (the default), {@code tomcat10} or {@code payara} (system property {@code storm.server}). */
+    private static final String SERVER = System.getProperty("storm.server", "tomcat11");
+
     @BeforeAll
     static void start() {
-        tomcat = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-storms")
-                .systemProperty("duplex.rate-limit.per-second", "10000")
-                .systemProperty("duplex.rate-limit.burst", "10000"), Duration.ofMinutes(3));
+        tomcat = ServerProcess.startFresh(() -> switch (SERVER) {
+            case "tomcat11" -> TomcatServer.tomcat11("tomcat11-storms")
+                    .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
+            case "tomcat10" -> TomcatServer.tomcat10("tomcat10-storms")
+                    .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
+            case "payara" -> new PayaraMicroServer("payara-storms")
+                    .knob("duplex.rate-limit.per-second", "10000").knob("duplex.rate-limit.burst", "10000");
+            default -> throw new IllegalArgumentException("storm.server: tomcat11, tomcat10 or payara, not " + SERVER);
+        }, Duration.ofMinutes(4));
     }
 
     @AfterAll
@@ -176,6 +185,21 @@ class StormIT {
         figures.assertWithinBounds();
     }
 
+    @Test
+    void aThousandQuotesSubscribersCloseAtOnceWhileQuotesFlow() {
+        List<Integer> subscribers = crowd.open(MEMBERS, PER_HOST, 1, i -> "/duplex/quotes");
+        crowd.await(subscribers, c -> c.frames >= 1, SETTLE, "got the symbols");
+        crowd.sendText(subscribers, "{\"type\":\"subscribe\",\"symbols\":[\"ACME\",\"GLOBEX\",\"INITECH\",\"UMBRELLA\",\"HOOLI\"]}");
+        crowd.await(subscribers, c -> c.quotes >= 10, SETTLE, "received quotes");
+        long presenceBefore = crowd.presenceFrames();
+        long began = System.nanoTime();
+        crowd.closeCleanly(subscribers);
+        crowd.await(subscribers, c -> c.state == Crowd.State.CLOSED, SETTLE, "closed");
+        Figures figures = aftermath(began, began, presenceBefore);
+        crowd.assertNoFailures();
+        figures.assertWithinBounds();
+    }
+
     /** {@code count} members join this test's room from hosts {@code firstHost} on; waits for their welcomes. */
     private List<Integer> join(int count, int firstHost) {
         String prefix = firstHost == 0 ? "s" : "m";
@@ -213,7 +237,7 @@ class StormIT {
         long idleAt = awaitIdle();
         Awaitility.await("bystander probes after the storm").atMost(Bystander.GIVE_UP.plusSeconds(10))
                 .pollInterval(Duration.ofMillis(50)).until(() -> bystander.probedSince(idleAt));
-        Figures f = new Figures(storm, MEMBERS,
+        Figures f = new Figures(SERVER + " " + storm, MEMBERS,
                 Bystander.worst(bystander.healthProbes, began), Bystander.failed(bystander.healthProbes, began),
                 Bystander.worst(bystander.echoProbes, began), Bystander.failed(bystander.echoProbes, began),
                 Duration.ofNanos(served - began), Duration.ofNanos(Math.max(0, idleAt - clientsDone)),
@@ -272,7 +296,7 @@ class StormIT {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%-36s N=%-5d /health worst %6.2f s (%d failed)   /echo worst %6.2f s (%d failed)"
+            return String.format(Locale.ROOT, "%-45s N=%-5d /health worst %6.2f s (%d failed)   /echo worst %6.2f s (%d failed)"
                             + "   all answered after %6.2f s   idle %6.2f s after the last close/welcome   presence frames received %d",
                     storm, members, secs(healthWorst), healthFailed, secs(echoWorst), echoFailed, secs(served), secs(idleAfter),
                     presenceFrames);
