@@ -94,14 +94,15 @@ public final class Duplex implements AutoCloseable {
         this.handshakeToken = HexFormat.of().formatHex(secret);
         this.connections = new Connections(new Connections.Limits(
                 settings.outboxMaxMessages(), settings.outboxMaxBytes(), settings.sendTimeout(),
-                settings.idleTimeout(), settings.pingInterval(), settings.blockingSendTimeout()), scheduler, closer, pinger,
+                settings.idleTimeout(), settings.pingInterval(), settings.blockingSendTimeout(),
+                settings.maxSendsInFlight()), scheduler, closer, pinger,
                 metrics::endpoint, new Connections.PerAddress(new AddressLimiter(settings.maxConnectionsPerAddress()),
                         new AddressRates(settings.addressRateLimit()), budget));
         this.bus = newBus(settings);
         metrics.bus(bus::status);
         EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
         this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms(),
-                settings.chatMaxRoomsPerAddress()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget);
+                settings.chatMaxRoomsPerAddress(), settings.chatPresenceTick()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget);
         metrics.rooms(rooms::occupied, rooms::lingering);
         metrics.budget(budget);
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, rooms::lingering, bus::status,

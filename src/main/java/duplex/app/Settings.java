@@ -56,6 +56,10 @@ import java.util.Map;
  *                           reference instead of the request's scheme and Host; empty: from the request
  * @param opsToken           bearer token that /metrics, /stats and dashboard.html require; empty: none
  * @param opsRole            container role that may read /metrics, /stats and dashboard.html; empty: none
+ * @param maxSendsInFlight   connections, over the whole server, that may have a send in flight at once;
+ *                           well below the container's worker threads (see {@link duplex.delivery.SendGate})
+ * @param chatPresenceTick   how long a room gathers joins, renames and leaves into one {@code presence}
+ *                           message (0: one message per change, at once)
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -90,7 +94,9 @@ public record Settings(
         TrustedProxies trustedProxies,
         String publicOrigin,
         Secret opsToken,
-        String opsRole) {
+        String opsRole,
+        int maxSendsInFlight,
+        Duration chatPresenceTick) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
     public static final String TRUSTED_PROXIES = "duplex.trusted-proxies";
@@ -154,7 +160,9 @@ public record Settings(
                 trustedProxies(config),
                 publicOrigin(config),
                 opsToken(config),
-                config.string("duplex.ops.role", ""));
+                config.string("duplex.ops.role", ""),
+                config.integer("duplex.max-sends-in-flight", 32, 1, 1_000_000),
+                config.duration("duplex.chat.presence-tick", Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(10)));
     }
 
     private static TrustedProxies trustedProxies(Config config) {

@@ -20,7 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
@@ -40,6 +44,11 @@ import java.util.function.LongConsumer;
  * is removed at once and announced as {@code left}, instead of waiting for its close handshake,
  * which towards a stalled peer can take the whole send timeout.
  *
+ * <p>Presence: joins, renames and leaves (from this node or another) are gathered for one
+ * {@link PresenceTick} and announced to every member as one {@code presence} message, so a room of
+ * N that fills or empties at once costs N frames per tick instead of a frame per member per change
+ * (N²/2 for a room that empties). Messages are not delayed; presence lags them by at most a tick.
+ *
  * <p>Memory: every message kept in this node's copy of the history is charged in the
  * {@link MemoryBudget} to the address that posted it (messages from other nodes, or from members
  * gone by the time the bus delivers them, to {@link #CLUSTER}), and given back when it leaves the
@@ -56,6 +65,8 @@ public final class Room implements RoomListener {
     private final Clock clock;
     /** This node's members; the link's view has every node's. Guarded by the link's lock. */
     private final Map<String, Participant> members = new LinkedHashMap<>();
+    /** {@code members.size()}, written under the link's lock after every change. */
+    private volatile int memberCount;
     /**
      * {@link #members} as an array for {@link #broadcast}, rebuilt only after the members change:
      * a room sees far more messages than joins, and copying a thousand members per message was a
@@ -75,9 +86,36 @@ public final class Room implements RoomListener {
     private volatile long oldestHeldNanos = Long.MAX_VALUE;
     private final LongConsumer fanOut;
     private final RoomLink link;
+    private final PresenceTick presenceTick;
+    /** Presence changes not yet announced, by member id, in the order they happened. Guarded by the link's lock. */
+    private final Map<String, Member> joinedPending = new LinkedHashMap<>();
+    private final Map<String, ServerMessage.Renamed> renamedPending = new LinkedHashMap<>();
+    private final Map<String, Member> leftPending = new LinkedHashMap<>();
+    /** An announcement of the pending changes is scheduled. Guarded by the link's lock. */
+    private boolean presenceScheduled;
+
+    /** How long presence changes are gathered, and where the announcement is scheduled. */
+    record PresenceTick(Duration every, ScheduledExecutorService scheduler) {
+        static final PresenceTick AT_ONCE = new PresenceTick(Duration.ZERO, null);
+    }
 
     /** One message of the history and its charge. */
     private record Held(long seq, String address, long bytes, long arrivedNanos) {
+    }
+
+    /**
+     * The history's messages as the JSON text of their {@code message}, written once when they
+     * arrived, by seq, in step with {@link #held} (and charged with it): every welcome carries the
+     * history, and parsing and writing it again for each of a thousand members who join or
+     * reconnect at once held the room's lock long enough to block every container thread behind
+     * it. Guarded by the link's lock.
+     */
+    private final Map<Long, String> historyJson = new java.util.HashMap<>();
+
+    /** Members as JSON, by id, for welcomes (see {@link #historyJson} for why). Guarded by the link's lock. */
+    private final Map<String, MemberJson> memberJson = new java.util.HashMap<>();
+
+    private record MemberJson(Member member, String json) {
     }
 
     /**
@@ -85,8 +123,9 @@ public final class Room implements RoomListener {
      * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
      */
     Room(String name, String creator, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus, MemoryBudget budget,
-         Runnable overBudget) {
+         Runnable overBudget, PresenceTick presenceTick) {
         this.fanOut = fanOut;
+        this.presenceTick = presenceTick;
         this.name = name;
         this.creator = creator;
         this.clock = clock;
@@ -97,7 +136,7 @@ public final class Room implements RoomListener {
         this.link = bus.link(name, historyLimit, this);
         // History the cluster already had (Redis) is held here from now on too.
         link.read(view -> {
-            view.history().forEach(posted -> hold(posted, CLUSTER));
+            view.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
             return null;
         });
     }
@@ -118,9 +157,12 @@ public final class Room implements RoomListener {
         return oldestHeldNanos;
     }
 
-    /** Members connected to this node. */
+    /**
+     * Members connected to this node. Read without the room's lock: /health and the metrics ask
+     * for every room's size, and must not queue behind a thousand members joining one room.
+     */
     public int size() {
-        return link.read(view -> members.size());
+        return memberCount;
     }
 
     /** The last seq given out (0: no message yet). */
@@ -156,25 +198,24 @@ public final class Room implements RoomListener {
             present.add(newcomer.member());
             long seq = view.lastSeq();
             Boolean recovered = null;
-            List<ServerMessage.Message> replay = new ArrayList<>();
+            // A seq this room never gave out: it was dropped and started again since; all its history then.
+            long after = since.isPresent() && since.getAsLong() <= seq ? since.getAsLong() : 0;
+            List<String> replay = new ArrayList<>();
             for (Posted posted : view.history()) {
-                replay.add(message(posted));
-            }
-            if (since.isPresent()) {
-                long after = since.getAsLong();
-                if (after > seq) {
-                    // A seq this room never gave out: it was dropped and started again since.
-                    recovered = false;
-                } else {
-                    replay.removeIf(m -> m.seq() <= after);
-                    recovered = replay.size() == seq - after;
+                if (posted.seq() > after) {
+                    String json = historyJson.get(posted.seq());
+                    replay.add(json != null ? json : ServerMessageEncoder.toJson(message(posted)));
                 }
             }
-            ServerMessage.Welcome welcome = new ServerMessage.Welcome(name, newcomer.member(), present, replay, recovered);
-            if (!newcomer.outbox().send(frame(welcome))) {
+            if (since.isPresent()) {
+                recovered = since.getAsLong() <= seq && replay.size() == seq - after;
+            }
+            String welcome = ServerMessageEncoder.welcome(name, newcomer.member(), present, replay, recovered, this::json);
+            if (!newcomer.outbox().send(Frame.text(welcome))) {
                 return Admission.WELCOME_REFUSED;
             }
             members.put(newcomer.id(), newcomer);
+            memberCount = members.size();
             recipients = null;
             link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
             return Admission.JOINED;
@@ -235,6 +276,7 @@ public final class Room implements RoomListener {
     void leave(Participant participant) {
         link.read(view -> {
             if (members.remove(participant.id()) != null) {
+                memberCount = members.size();
                 recipients = null;
                 markIfEmpty();
                 link.leave(bus(participant.member()));
@@ -266,14 +308,17 @@ public final class Room implements RoomListener {
     @Override
     public void posted(Posted posted) {
         ServerMessage.Message message = message(posted);
-        broadcast(message, null);
+        String json = ServerMessageEncoder.toJson(message);
+        broadcast(Frame.text(json), null);
         Participant poster = members.get(message.from().id());
-        hold(posted, poster == null ? CLUSTER : poster.outbox().remoteAddress());
+        hold(posted, json, poster == null ? CLUSTER : poster.outbox().remoteAddress());
     }
 
     /** Charges a message that entered the link's history; the oldest beyond the limit left it. */
-    private void hold(Posted posted, String address) {
-        long bytes = MemoryBudget.ofText(posted.body().length()) + 48; // the Posted and its place in the history
+    private void hold(Posted posted, String json, String address) {
+        historyJson.put(posted.seq(), json);
+        // The Posted, its JSON for welcomes, and their places in the history and the map.
+        long bytes = MemoryBudget.ofText(posted.body().length()) + MemoryBudget.ofText(json.length()) + 96;
         budget.charge(address, bytes);
         held.addLast(new Held(posted.seq(), address, bytes, System.nanoTime()));
         while (held.size() > historyLimit) {
@@ -286,6 +331,7 @@ public final class Room implements RoomListener {
     }
 
     private void release(Held h) {
+        historyJson.remove(h.seq());
         budget.release(h.address(), h.bytes());
     }
 
@@ -307,17 +353,68 @@ public final class Room implements RoomListener {
 
     @Override
     public void joined(duplex.bus.Member member) {
-        broadcast(new ServerMessage.Joined(chat(member)), member.id()); // the newcomer had its welcome
+        joinedPending.put(member.id(), chat(member));
+        presenceChanged();
+    }
+
+    /** A member as JSON, written once per name. Called with the link's lock held. */
+    private String json(Member member) {
+        MemberJson cached = memberJson.get(member.id());
+        if (cached == null || !cached.member().equals(member)) {
+            cached = new MemberJson(member, ServerMessageEncoder.memberJson(member));
+            memberJson.put(member.id(), cached);
+        }
+        return cached.json();
     }
 
     @Override
     public void left(duplex.bus.Member member) {
-        broadcast(new ServerMessage.Left(chat(member)), null);
+        memberJson.remove(member.id());
+        leftPending.put(member.id(), chat(member));
+        presenceChanged();
     }
 
     @Override
     public void renamed(duplex.bus.Member member, String previousName) {
-        broadcast(new ServerMessage.Renamed(chat(member), previousName), null);
+        // Several renames in one tick: the newest name, and the name the others knew before the tick.
+        ServerMessage.Renamed earlier = renamedPending.get(member.id());
+        renamedPending.put(member.id(), new ServerMessage.Renamed(chat(member), earlier == null ? previousName : earlier.previous()));
+        presenceChanged();
+    }
+
+    /** Called with the link's lock held: announces now (no tick) or makes sure the tick's announcement is scheduled. */
+    private void presenceChanged() {
+        if (presenceTick.every().isZero()) {
+            announcePresence();
+            return;
+        }
+        if (presenceScheduled) {
+            return;
+        }
+        presenceScheduled = true;
+        try {
+            presenceTick.scheduler().schedule(() -> link.read(view -> {
+                presenceScheduled = false;
+                announcePresence();
+                return null;
+            }), presenceTick.every().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            presenceScheduled = false; // shutting down: nobody is left to tell
+        }
+    }
+
+    /** One presence message with everything pending, to every member. Called with the link's lock held. */
+    private void announcePresence() {
+        if (joinedPending.isEmpty() && renamedPending.isEmpty() && leftPending.isEmpty()) {
+            return;
+        }
+        ServerMessage.Presence presence = new ServerMessage.Presence(new ArrayList<>(joinedPending.values()),
+                new ArrayList<>(renamedPending.values()), new ArrayList<>(leftPending.values()));
+        joinedPending.clear();
+        renamedPending.clear();
+        leftPending.clear();
+        // Members dropped by this broadcast come back through left(), into the next tick's message.
+        broadcast(presence, null);
     }
 
     /**
@@ -326,8 +423,12 @@ public final class Room implements RoomListener {
      * so other nodes hear it too). Called with the link's lock held.
      */
     private void broadcast(ServerMessage message, String exceptId) {
+        broadcast(frame(message), exceptId);
+    }
+
+    /** {@link #broadcast(ServerMessage, String)} of a frame already written. */
+    private void broadcast(Frame frame, String exceptId) {
         long started = System.nanoTime();
-        Frame frame = frame(message);
         List<Participant> dropped = null;
         // An array that is never changed, only replaced: a container may run another session's
         // close on this very thread (inside a failing send), and that close leaves the room,
@@ -356,6 +457,7 @@ public final class Room implements RoomListener {
         if (dropped != null) {
             for (Participant gone : dropped) {
                 if (members.remove(gone.id()) != null) {
+                    memberCount = members.size();
                     recipients = null;
                     markIfEmpty();
                     link.leave(bus(gone.member())); // comes back as left(): announced to the rest

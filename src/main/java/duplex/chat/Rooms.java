@@ -39,7 +39,11 @@ public final class Rooms implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Rooms.class.getName());
 
-    public record Limits(int historyLimit, Duration linger, int maxRooms, int maxRoomsPerAddress) {
+    /** @param presenceTick how long a room gathers joins, renames and leaves into one presence message (0: one each, at once) */
+    public record Limits(int historyLimit, Duration linger, int maxRooms, int maxRoomsPerAddress, Duration presenceTick) {
+        public Limits(int historyLimit, Duration linger, int maxRooms, int maxRoomsPerAddress) {
+            this(historyLimit, linger, maxRooms, maxRoomsPerAddress, Duration.ZERO);
+        }
     }
 
     /** Why a join was refused. */
@@ -112,7 +116,7 @@ public final class Rooms implements AutoCloseable {
                 try {
                     // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
                     room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
-                            fanOut, bus, budget, this::overBudget));
+                            fanOut, bus, budget, this::overBudget, new Room.PresenceTick(limits.presenceTick(), scheduler)));
                 } finally {
                     if (created[0] == null) {
                         unreserve(address); // someone else created it meanwhile, or the bus failed

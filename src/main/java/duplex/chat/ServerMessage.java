@@ -31,6 +31,21 @@ public sealed interface ServerMessage {
     record Renamed(Member member, String previous) implements ServerMessage {
     }
 
+    /**
+     * The presence changes of a room over one tick, each list in the order things happened:
+     * a client applies {@code joined} (add or replace by id), then {@code renamed} (replace by id),
+     * then {@code left} (remove by id). A member may appear in several lists (joined and left
+     * within one tick), and {@code joined} may list members the client already has (from its
+     * welcome, itself included).
+     */
+    record Presence(List<Member> joined, List<Renamed> renamed, List<Member> left) implements ServerMessage {
+        public Presence {
+            joined = List.copyOf(joined);
+            renamed = List.copyOf(renamed);
+            left = List.copyOf(left);
+        }
+    }
+
     record Error(ErrorMessage error) implements ServerMessage {
     }
 }

@@ -10,6 +10,7 @@ import jakarta.websocket.Encoder;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -52,12 +53,46 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
         if (message instanceof ServerMessage.Renamed r) {
             return typed("renamed").add("member", member(r.member())).add("previous", r.previous()).build();
         }
+        if (message instanceof ServerMessage.Presence p) {
+            return presence(p);
+        }
         ServerMessage.Error e = (ServerMessage.Error) message;
         return typed("error").add("code", e.error().code().wire()).add("message", e.error().message()).build();
     }
 
     public static String timestamp(Instant instant) {
         return TIMESTAMP.format(instant);
+    }
+
+    /** One member as JSON text, as it appears in every message that names it. */
+    static String memberJson(Member member) {
+        return member(member).toString();
+    }
+
+    /**
+     * A welcome as text, from members and messages already written as JSON: a large room's
+     * welcome is mostly those, and writing them again for each of a thousand members who join at
+     * once kept the room's lock (and every container thread waiting for it) busy. The same JSON as
+     * {@link #toJson} of the {@link ServerMessage.Welcome}.
+     *
+     * @param historyJson each message of the history as {@link #toJson} wrote it
+     */
+    static String welcome(String room, Member you, List<Member> members, List<String> historyJson, Boolean recovered,
+                          java.util.function.Function<Member, String> memberJson) {
+        StringBuilder out = new StringBuilder(128 + 64 * members.size() + historyJson.stream().mapToInt(String::length).sum());
+        out.append("{\"type\":\"welcome\",\"room\":").append(JSON.createObjectBuilder().add("r", room).build().get("r").toString())
+                .append(",\"you\":").append(memberJson.apply(you))
+                .append(",\"members\":[");
+        String separator = "";
+        for (Member member : members) {
+            out.append(separator).append(memberJson.apply(member));
+            separator = ",";
+        }
+        out.append("],\"history\":[").append(String.join(",", historyJson)).append(']');
+        if (recovered != null) {
+            out.append(",\"recovered\":").append(recovered.booleanValue());
+        }
+        return out.append('}').toString();
     }
 
     private static JsonObject welcome(ServerMessage.Welcome welcome) {
@@ -74,6 +109,16 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
             json.add("recovered", welcome.recovered());
         }
         return json.build();
+    }
+
+    private static JsonObject presence(ServerMessage.Presence presence) {
+        JsonArrayBuilder joined = JSON.createArrayBuilder();
+        presence.joined().forEach(m -> joined.add(member(m)));
+        JsonArrayBuilder renamed = JSON.createArrayBuilder();
+        presence.renamed().forEach(r -> renamed.add(JSON.createObjectBuilder().add("member", member(r.member())).add("previous", r.previous())));
+        JsonArrayBuilder left = JSON.createArrayBuilder();
+        presence.left().forEach(m -> left.add(member(m)));
+        return typed("presence").add("joined", joined).add("renamed", renamed).add("left", left).build();
     }
 
     private static JsonObject message(ServerMessage.Message message) {

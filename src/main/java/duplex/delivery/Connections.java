@@ -32,10 +32,14 @@ public final class Connections {
     /**
      * @param blockingSendTimeout how long the container's own blocking sends (close frames, pings,
      *                            pongs) may wait for a peer that does not read
+     * @param maxSendsInFlight    sends in flight at once over every connection ({@link SendGate})
      */
     public record Limits(int maxMessages, long maxBytes, Duration sendTimeout, Duration idleTimeout, Duration pingInterval,
-                         Duration blockingSendTimeout) {
+                         Duration blockingSendTimeout, int maxSendsInFlight) {
     }
+
+    /** A send on the wire this long gives its place in the {@link SendGate} back (its peer is slow). */
+    static final Duration PARK_SLOW_SEND = Duration.ofMillis(100);
 
     /** What every connection of one client address shares. */
     public record PerAddress(AddressLimiter connections, AddressRates rates, MemoryBudget budget) {
@@ -60,6 +64,7 @@ public final class Connections {
     /** Session id to the address whose shared rate limiter it leased from {@link #rates}. */
     private final Map<String, String> leased = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> heartbeat;
+    private final SendGate gate;
 
     /**
      * @param closer  runs close handshakes, which may block on a stalled peer
@@ -75,6 +80,7 @@ public final class Connections {
         this.closer = closer;
         this.pinger = pinger;
         this.traffic = traffic;
+        this.gate = new SendGate(limits.maxSendsInFlight());
         long tick = heartbeatTick(limits).toMillis();
         this.heartbeat = scheduler.scheduleWithFixedDelay(this::heartbeat, tick, tick, TimeUnit.MILLISECONDS);
     }
@@ -128,7 +134,7 @@ public final class Connections {
             leased.put(session.getId(), address);
         }
         Outbox outbox = new Outbox(session, endpoint, closer, pinger, limits.maxMessages(), limits.maxBytes(),
-                limits.sendTimeout().toMillis(), endpointTraffic, budget, addressRate);
+                limits.sendTimeout().toMillis(), endpointTraffic, budget, addressRate, gate);
         open.put(session.getId(), outbox);
         endpointTraffic.opened();
         String subprotocol = session.getNegotiatedSubprotocol();
@@ -252,8 +258,10 @@ public final class Connections {
         long now = System.nanoTime();
         long idleAfter = limits.idleTimeout().toNanos();
         long pingEvery = limits.pingInterval().toNanos();
+        long parkAfter = PARK_SLOW_SEND.toNanos();
         for (Outbox outbox : open.values()) {
             try {
+                outbox.parkIfSlow(now, parkAfter);
                 long quiet = outbox.nanosSinceLife(now);
                 if (quiet > idleAfter) {
                     LOG.log(System.Logger.Level.INFO, "{0} session {1}: idle for {2} s; closing",

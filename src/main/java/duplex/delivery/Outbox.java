@@ -68,6 +68,12 @@ public final class Outbox {
     private final String remoteAddress;
     private final MemoryBudget budget;
     private final RateLimiter addressRate;
+    /** Bounds the sends in flight over the whole server; see {@link SendGate} for why. */
+    private final SendGate gate;
+    /** This outbox is in the gate's line (at most once). */
+    private final AtomicBoolean inLine = new AtomicBoolean();
+    /** The send on the wire, if it still holds a place in the gate; null otherwise. */
+    private volatile Send holding;
     private final long openedNanos = System.nanoTime();
     /** A ping is waiting for the pinger or being sent: at most one per connection. */
     private final AtomicBoolean pingPending = new AtomicBoolean();
@@ -96,7 +102,15 @@ public final class Outbox {
      */
     Outbox(Session session, String endpoint, Executor closer, Executor pinger, int maxMessages, long maxBytes,
            long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate) {
+        this(session, endpoint, closer, pinger, maxMessages, maxBytes, sendTimeoutMillis, traffic, budget, addressRate,
+                SendGate.UNLIMITED);
+    }
+
+    /** @param gate where every send of this outbox takes its place before it goes on the wire */
+    Outbox(Session session, String endpoint, Executor closer, Executor pinger, int maxMessages, long maxBytes,
+           long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate, SendGate gate) {
         this.session = session;
+        this.gate = gate;
         this.traffic = traffic;
         this.remoteAddress = RemoteAddress.of(session);
         this.pinger = pinger;
@@ -193,13 +207,16 @@ public final class Outbox {
             return false;
         }
         if (queue.isEmpty() && sending.compareAndSet(false, true)) {
-            // Nothing waiting and nothing on the wire: straight out, without a trip through the
-            // queue (most sends of a broadcast to members who keep up). Frames queued by
-            // others meanwhile go after this one, which any order between threads allows.
-            if (new Send(item).start()) {
-                pump(); // completed on this thread: carry on with whatever was queued meanwhile
+            if (gate.tryEnter()) {
+                // Nothing waiting and nothing on the wire: straight out, without a trip through the
+                // queue (most sends of a broadcast to members who keep up). Frames queued by
+                // others meanwhile go after this one, which any order between threads allows.
+                if (new Send(item).start()) {
+                    pump(); // completed on this thread: carry on with whatever was queued meanwhile
+                }
+                return true;
             }
-            return true;
+            sending.set(false); // the gate is full: queue it, pump gets in line
         }
         queue.add(item);
         if (closed.get()) {
@@ -452,6 +469,13 @@ public final class Outbox {
     void closedByPeer() {
         closed.set(true);
         discardQueue();
+        // A send of a closed session may never complete: Tomcat drops the handler of a message
+        // split in parts when the session closes between them (an IllegalStateException on its
+        // executor). Its place in the gate is no longer needed to protect anyone, so give it back.
+        Send send = holding;
+        if (send != null) {
+            send.releasePlace();
+        }
     }
 
     private void discardQueue() {
@@ -470,16 +494,57 @@ public final class Outbox {
 
     private void pump() {
         while (!closed.get() && !queue.isEmpty() && sending.compareAndSet(false, true)) {
-            Object next = queue.poll();
-            Object item = next instanceof Slot slot ? take(slot) : next;
-            if (item == null) {
+            if (!gate.tryEnter()) {
                 sending.set(false);
-                continue; // someone raced us to it, or a discarded slot; the loop condition decides
+                if (inLine.compareAndSet(false, true)) {
+                    gate.await(this); // called back in admitted() with a place
+                }
+                return;
             }
-            Send send = new Send(item);
-            if (!send.start()) {
+            if (!sendNext()) {
                 return; // completes later, on another thread, which pumps again
             }
+        }
+    }
+
+    /**
+     * Holding {@link #sending} and a place in the gate: puts the next frame on the wire. Returns
+     * true when there is nothing more to do here (it completed on this thread, or there was no
+     * frame; both released), false when the send completes later.
+     */
+    private boolean sendNext() {
+        Object next = queue.poll();
+        Object item = next instanceof Slot slot ? take(slot) : next;
+        if (item == null) {
+            sending.set(false);
+            gate.leave();
+            return true; // someone raced us to it, or a discarded slot; the caller's loop decides
+        }
+        return new Send(item).start();
+    }
+
+    /** The gate let this outbox through: it holds a place, to use now or give back. */
+    void admitted() {
+        inLine.set(false);
+        if (closed.get() || queue.isEmpty() || !sending.compareAndSet(false, true)) {
+            // Closed or emptied meanwhile, or a ping is on the wire (it pumps when done).
+            gate.leave();
+            return;
+        }
+        if (sendNext()) {
+            pump();
+        }
+    }
+
+    /**
+     * A send on the wire for longer than {@code afterNanos} gives its place in the gate back: its
+     * peer reads slowly or not at all, and must not keep the others waiting. Called by the heartbeat.
+     */
+    void parkIfSlow(long now, long afterNanos) {
+        Send send = holding;
+        long since = inFlightSince;
+        if (send != null && since != 0 && now - since > afterNanos) {
+            send.releasePlace();
         }
     }
 
@@ -532,6 +597,8 @@ public final class Outbox {
         /** The charge to release once written, or null for an uncharged frame. */
         private final Charged charged;
         private final AtomicInteger state = new AtomicInteger(ON_THE_WIRE);
+        /** Whether this send still holds its place in the gate: given back once, on completion or when parked. */
+        private final AtomicBoolean placed = new AtomicBoolean(true);
 
         /** @param item a {@link Frame} or a {@link Charged} frame */
         Send(Object item) {
@@ -541,6 +608,7 @@ public final class Outbox {
 
         /** Returns true when the send already completed on this thread. */
         boolean start() {
+            holding = this;
             inFlightSince = System.nanoTime() | 1;
             try {
                 if (frame instanceof Frame.Text text) {
@@ -554,9 +622,16 @@ public final class Outbox {
             return !state.compareAndSet(ON_THE_WIRE, RETURNED);
         }
 
+        void releasePlace() {
+            if (placed.compareAndSet(true, false)) {
+                gate.leave();
+            }
+        }
+
         @Override
         public void onResult(SendResult result) {
             inFlightSince = 0;
+            holding = null;
             if (charged != null) {
                 charged.release();
             }
@@ -571,6 +646,7 @@ public final class Outbox {
                 failed(result.getException());
             }
             sending.set(false);
+            releasePlace();
             if (!state.compareAndSet(ON_THE_WIRE, COMPLETED_INLINE)) {
                 pump();
             }

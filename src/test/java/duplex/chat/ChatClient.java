@@ -22,6 +22,9 @@ final class ChatClient implements AutoCloseable {
     final WsClient ws;
     /** Set from the welcome. */
     JsonObject welcome;
+    /** The rest of a presence message already read, one change each ({@link duplex.testing.ChatEvents}). */
+    private final java.util.ArrayDeque<JsonObject> pending = new java.util.ArrayDeque<>();
+    private final duplex.testing.ChatEvents events = new duplex.testing.ChatEvents();
 
     private ChatClient(WsClient ws) {
         this.ws = ws;
@@ -68,16 +71,24 @@ final class ChatClient implements AutoCloseable {
 
     /** The next message, parsed; fails if the connection closes instead. */
     JsonObject next() {
-        return parse(ws.nextText());
+        while (pending.isEmpty()) {
+            pending.addAll(events.of(ws.nextText()));
+        }
+        return pending.removeFirst();
     }
 
     JsonObject next(Duration timeout) {
-        WsClient.Event event = ws.next(timeout);
-        if (event instanceof WsClient.Text text) {
-            return parse(text.text());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (pending.isEmpty()) {
+            WsClient.Event event = ws.next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (!(event instanceof WsClient.Text text)) {
+                throw new AssertionError("expected a text message, got " + event);
+            }
+            pending.addAll(events.of(text.text()));
         }
-        throw new AssertionError("expected a text message, got " + event);
+        return pending.removeFirst();
     }
+
 
     /** The next message of the given type; others on the way are skipped. */
     JsonObject nextOfType(String type) {

@@ -56,6 +56,27 @@ class ServerMessageEncoderTest {
     }
 
     @Test
+    void theWelcomeWrittenFromFragmentsIsTheSameJson() {
+        ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one \"quoted\"", Instant.EPOCH);
+        for (Boolean recovered : new Boolean[] {null, true, false}) {
+            ServerMessage.Welcome welcome = new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), List.of(first), recovered);
+            String fast = ServerMessageEncoder.welcome("lobby", BOB, List.of(ALICE, BOB), List.of(ServerMessageEncoder.toJson(first)),
+                    recovered, ServerMessageEncoder::memberJson);
+            assertEquals(encode(welcome), Json.createReader(new StringReader(fast)).readObject());
+        }
+    }
+
+    @Test
+    void onePresenceMessageCarriesATicksJoinsRenamesAndLeavesInOrder() {
+        Member carol = new Member("c3", "Carol");
+        assertEquals("{\"type\":\"presence\",\"joined\":[{\"id\":\"a1\",\"name\":\"Alice\"},{\"id\":\"c3\",\"name\":\"Carol\"}],"
+                        + "\"renamed\":[{\"member\":{\"id\":\"c3\",\"name\":\"Caz\"},\"previous\":\"Carol\"}],"
+                        + "\"left\":[{\"id\":\"a1\",\"name\":\"Alice\"}]}",
+                new ServerMessageEncoder().encode(new ServerMessage.Presence(List.of(ALICE, carol),
+                        List.of(new ServerMessage.Renamed(new Member("c3", "Caz"), "Carol")), List.of(ALICE))));
+    }
+
+    @Test
     void presenceAndErrors() {
         assertEquals("{\"type\":\"joined\",\"member\":{\"id\":\"a1\",\"name\":\"Alice\"}}",
                 new ServerMessageEncoder().encode(new ServerMessage.Joined(ALICE)));

@@ -38,20 +38,32 @@ final class ChatClient implements AutoCloseable {
         ws.send(Json.createObjectBuilder().add("type", "rename").add("name", name).build().toString());
     }
 
+    /** The rest of a presence message already read, one change each ({@link duplex.testing.ChatEvents}). */
+    private final java.util.ArrayDeque<JsonObject> pending = new java.util.ArrayDeque<>();
+    private final duplex.testing.ChatEvents events = new duplex.testing.ChatEvents();
+
     JsonObject next() {
-        return parse(ws.nextText());
+        while (pending.isEmpty()) {
+            pending.addAll(events.of(ws.nextText()));
+        }
+        return pending.removeFirst();
     }
+
 
     /** The next message of this type; others are skipped. */
     JsonObject nextOfType(String type) {
         long deadline = System.nanoTime() + WsClient.TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            WsClient.Event event = ws.next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            if (event instanceof WsClient.Text text) {
-                JsonObject json = parse(text.text());
+            if (!pending.isEmpty()) {
+                JsonObject json = pending.removeFirst();
                 if (json.getString("type").equals(type)) {
                     return json;
                 }
+                continue;
+            }
+            WsClient.Event event = ws.next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (event instanceof WsClient.Text text) {
+                pending.addAll(events.of(text.text()));
             } else {
                 throw new AssertionError("waiting for a '" + type + "', got " + event);
             }

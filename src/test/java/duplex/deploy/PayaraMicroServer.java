@@ -13,10 +13,22 @@ import java.util.List;
 public final class PayaraMicroServer extends ServerProcess {
 
     private final Path jar;
+    private final java.util.Map<String, String> environment = new java.util.TreeMap<>();
 
     public PayaraMicroServer(String name) {
         super(name);
         this.jar = Path.of(required("duplex.payara.jar"));
+    }
+
+    /** A Duplex knob for this server, as the environment variable it reads (Payara has no -D here). */
+    public PayaraMicroServer knob(String name, String value) {
+        environment.put(duplex.app.Config.environmentName(name), value);
+        return this;
+    }
+
+    @Override
+    protected java.util.Map<String, String> environment() {
+        return environment;
     }
 
     @Override

@@ -81,6 +81,11 @@ public abstract class ServerProcess implements AutoCloseable {
         return startTime;
     }
 
+    /** CPU time the server process has used so far (user and system), or zero if it is not running. */
+    public Duration cpuTime() {
+        return process == null ? Duration.ZERO : process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     public boolean isRunning() {
         return process != null && process.isAlive();
     }

@@ -98,6 +98,8 @@ abstract class HostileClientCases {
             // A chat member in a room of its own: the chat cases must not reach it either.
             chatBystander = WsClient.connect(ws("chat/bystanders?name=watcher"));
             assertTrue(chatBystander.nextText().contains("\"welcome\""));
+            // Its own join, announced to the room (itself) a presence tick later: from then on, quiet.
+            assertTrue(chatBystander.nextText().startsWith("{\"type\":\"presence\""));
         }
     }
 

@@ -83,7 +83,7 @@ class IdentityIT {
     void aTrailingSlashGetsAliceIntoTheRoomSheIsAllowedIn() {
         try (duplex.testing.WsClient alice = duplex.testing.WsClient.connect(raw("chat/staff-slash/?name=x"),
                 Map.of("Authorization", basic("alice", "alice-secret")))) {
-            jakarta.json.JsonObject welcome = parse(alice.nextText());
+            jakarta.json.JsonObject welcome = next(alice);
             assertEquals("welcome", welcome.getString("type"));
             assertEquals("staff-slash", welcome.getString("room"), "the room Tomcat matched: " + welcome);
             assertTrue(welcome.getJsonObject("you").getBoolean("verified"));
@@ -107,28 +107,31 @@ class IdentityIT {
         assertEquals(101, handshake(tomcat.ws("echo"), basic("bob", "bob-secret")).status());
     }
 
-    private static jakarta.json.JsonObject parse(String text) {
-        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(new java.io.StringReader(text))) {
-            return reader.readObject();
-        }
+    /** Each client's changes one by one, presence messages taken apart ({@link duplex.testing.ChatEvents}). */
+    private static final Map<duplex.testing.WsClient, duplex.testing.ChatEvents.Reader> READERS =
+            java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+    private static jakarta.json.JsonObject next(duplex.testing.WsClient client) {
+        return READERS.computeIfAbsent(client, duplex.testing.ChatEvents.Reader::new).next();
     }
+
 
     @Test
     void aSignedInMemberIsVerifiedKeepsTheLoginNameAndCannotRename() {
         try (duplex.testing.WsClient alice = duplex.testing.WsClient.connect(tomcat.ws("chat/staff-ops?name=Mallory"),
                 Map.of("Authorization", basic("alice", "alice-secret")))) {
-            jakarta.json.JsonObject welcome = parse(alice.nextText());
+            jakarta.json.JsonObject welcome = next(alice);
             assertEquals("welcome", welcome.getString("type"));
             assertEquals("alice", welcome.getJsonObject("you").getString("name"), "the login, not ?name=");
             assertTrue(welcome.getJsonObject("you").getBoolean("verified"));
 
             alice.send("{\"type\":\"rename\",\"name\":\"bob\"}");
-            jakarta.json.JsonObject refused = parse(alice.nextText());
+            jakarta.json.JsonObject refused = next(alice);
             assertEquals("error", refused.getString("type"));
             assertEquals("invalid", refused.getString("code"));
 
             alice.send("{\"type\":\"say\",\"text\":\"hello staff\"}");
-            jakarta.json.JsonObject said = parse(alice.nextText());
+            jakarta.json.JsonObject said = next(alice);
             assertEquals("message", said.getString("type"));
             assertEquals("alice", said.getJsonObject("from").getString("name"));
             assertTrue(said.getJsonObject("from").getBoolean("verified"), "the mark travels with every message");
@@ -139,7 +142,7 @@ class IdentityIT {
     void bobIsVerifiedInAnOpenRoomAndAnonymousMembersAreNot() {
         try (duplex.testing.WsClient bob = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Robert"),
                 Map.of("Authorization", basic("bob", "bob-secret")))) {
-            jakarta.json.JsonObject bobWelcome = parse(bob.nextText()); // bob is in the room from here on
+            jakarta.json.JsonObject bobWelcome = next(bob); // bob is in the room from here on
             assertEquals("bob", bobWelcome.getJsonObject("you").getString("name"));
             assertTrue(bobWelcome.getJsonObject("you").getBoolean("verified"));
             try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws("chat/lobby-identity?name=Rob"))) {
@@ -149,7 +152,7 @@ class IdentityIT {
     }
 
     private static void guestMeetsVerifiedBob(duplex.testing.WsClient bob, duplex.testing.WsClient guest) {
-        jakarta.json.JsonObject guestWelcome = parse(guest.nextText());
+        jakarta.json.JsonObject guestWelcome = next(guest);
         assertEquals("Rob", guestWelcome.getJsonObject("you").getString("name"));
         assertTrue(!guestWelcome.getJsonObject("you").containsKey("verified"), "a chosen name is not verified");
         // Others see the mark too: the guest's member list shows bob verified...
@@ -159,15 +162,15 @@ class IdentityIT {
                 .findFirst().orElseThrow();
         assertTrue(bobAsListed.getBoolean("verified"), guestWelcome.toString());
         // ...and bob hears the guest join, unverified.
-        jakarta.json.JsonObject guestJoined = parse(bob.nextText());
+        jakarta.json.JsonObject guestJoined = next(bob);
         assertEquals("joined", guestJoined.getString("type"));
         assertTrue(!guestJoined.getJsonObject("member").containsKey("verified"), guestJoined.toString());
         // The guest may rename, and bob's messages carry the mark to the guest.
         guest.send("{\"type\":\"rename\",\"name\":\"Bobby\"}");
-        String renamed = guest.nextText();
+        String renamed = next(guest).toString();
         assertTrue(renamed.contains("Bobby"), renamed);
         bob.send("{\"type\":\"say\",\"text\":\"hi\"}");
-        jakarta.json.JsonObject heard = parse(guest.nextText());
+        jakarta.json.JsonObject heard = next(guest);
         assertEquals("message", heard.getString("type"));
         assertTrue(heard.getJsonObject("from").getBoolean("verified"), heard.toString());
     }
@@ -181,7 +184,7 @@ class IdentityIT {
         String room = "chat/lookalikes-" + Long.toHexString(System.nanoTime());
         try (duplex.testing.WsClient alice = duplex.testing.WsClient.connect(tomcat.ws(room),
                 Map.of("Authorization", basic("alice", "alice-secret")))) {
-            assertTrue(parse(alice.nextText()).getJsonObject("you").getBoolean("verified"));
+            assertTrue(next(alice).getJsonObject("you").getBoolean("verified"));
             // Cyrillic а, the digit 1 for l, and other case: each would pass for alice on the page.
             for (String lookalike : new String[] {"\u0430lice", "a1ice", "ALICE", "Alice"}) {
                 try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws(room + "?name="
@@ -192,24 +195,24 @@ class IdentityIT {
                 }
             }
             try (duplex.testing.WsClient guest = duplex.testing.WsClient.connect(tomcat.ws(room + "?name=Alicia"))) {
-                jakarta.json.JsonObject welcome = parse(guest.nextText());
+                jakarta.json.JsonObject welcome = next(guest);
                 assertEquals("Alicia", welcome.getJsonObject("you").getString("name"), "a different name is fine");
                 for (String lookalike : new String[] {"ALICE", "\u0430lice", "AIice"}) {
                     guest.send(jakarta.json.Json.createObjectBuilder().add("type", "rename").add("name", lookalike).build().toString());
-                    jakarta.json.JsonObject refused = parse(guest.nextText());
+                    jakarta.json.JsonObject refused = next(guest);
                     assertEquals("error", refused.getString("type"), lookalike + ": " + refused);
                     assertEquals("invalid", refused.getString("code"));
                     assertTrue(refused.getString("message").contains("signed-in member"), refused.toString());
                 }
                 guest.send("{\"type\":\"rename\",\"name\":\"Ali\"}");
-                jakarta.json.JsonObject renamed = parse(guest.nextText());
+                jakarta.json.JsonObject renamed = next(guest);
                 assertEquals("renamed", renamed.getString("type"), renamed.toString());
                 assertEquals("Ali", renamed.getJsonObject("member").getString("name"));
             }
             // Alice saw the one guest come, rename once, and go; none of the refused ones.
-            assertEquals("joined", parse(alice.nextText()).getString("type"));
-            assertEquals("renamed", parse(alice.nextText()).getString("type"));
-            assertEquals("left", parse(alice.nextText()).getString("type"));
+            assertEquals("joined", next(alice).getString("type"));
+            assertEquals("renamed", next(alice).getString("type"));
+            assertEquals("left", next(alice).getString("type"));
         }
     }
 }

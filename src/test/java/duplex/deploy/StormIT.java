@@ -1,0 +1,331 @@
+package duplex.deploy;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Storms against the WAR deployed on a child-process Tomcat 11 with the shipped server.xml: a
+ * whole room closes at once (close frames, or TCP resets), idle or in the middle of a fan-out;
+ * a whole room joins at once; a whole room reconnects at once with {@code since}. Throughout, a
+ * {@link Bystander} asks /health and round-trips on /echo; afterwards the server must be idle.
+ *
+ * <p>The members come from {@value #HOSTS_PER_STORM} loopback addresses ({@link Crowd#host}),
+ * 50 per address, under the per-address connection limit; the per-connection rate limit is raised
+ * so the one member that talks during a fan-out is never throttled. The crowd size is the
+ * system property {@code storm.members} (default 1000). Each storm's figures go to the console
+ * and to {@code target/servers/storms.txt}.
+ */
+class StormIT {
+
+    private static final int MEMBERS = Integer.getInteger("storm.members", 1000);
+    private static final int PER_HOST = 50;
+    private static final int HOSTS_PER_STORM = 40;
+    /** Members who stay in the room through the storm, from a host of their own. */
+    private static final int STAYERS = 5;
+    private static final int FAN_OUT = 100;
+
+    /** The bounds. */
+    private static final Duration BYSTANDER_BOUND = Duration.ofSeconds(1);
+    private static final Duration IDLE_BOUND = Duration.ofSeconds(5);
+    /** Below this share of one core over a second, the server is idle. */
+    private static final double IDLE_CPU = 0.10;
+    /** Generous: the crowd's handshakes on a loaded 2-core machine. */
+    private static final Duration SETTLE = Duration.ofMinutes(2);
+
+    private static final Pattern MEMBER_ID = Pattern.compile("\\{\"id\":");
+
+    private static ServerProcess tomcat;
+    private static int roomCounter;
+
+    private Crowd crowd;
+    private Bystander bystander;
+    private String room;
+    private String storm;
+
+    /** The server to storm: {@code tomcat11} (the default), {@code tomcat10} or {@code payara} (system property {@code storm.server}). */
+    private static final String SERVER = System.getProperty("storm.server", "tomcat11");
+
+    @BeforeAll
+    static void start() {
+        tomcat = ServerProcess.startFresh(() -> switch (SERVER) {
+            case "tomcat11" -> TomcatServer.tomcat11("tomcat11-storms")
+                    .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
+            case "tomcat10" -> TomcatServer.tomcat10("tomcat10-storms")
+                    .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
+            case "payara" -> new PayaraMicroServer("payara-storms")
+                    .knob("duplex.rate-limit.per-second", "10000").knob("duplex.rate-limit.burst", "10000");
+            default -> throw new IllegalArgumentException("storm.server: tomcat11, tomcat10 or payara, not " + SERVER);
+        }, Duration.ofMinutes(4));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (tomcat != null) {
+            tomcat.close();
+        }
+    }
+
+    @BeforeEach
+    void crowd(TestInfo test) {
+        crowd = new Crowd(new InetSocketAddress("127.0.0.1", tomcat.port()));
+        bystander = new Bystander(tomcat.baseUrl());
+        room = "storm" + (++roomCounter);
+        storm = test.getTestMethod().orElseThrow().getName();
+    }
+
+    @AfterEach
+    void disperse() {
+        bystander.close();
+        crowd.close();
+    }
+
+    @Test
+    void aWholeRoomClosesAtOnce() {
+        List<Integer> stayers = join(STAYERS, 0);
+        List<Integer> leavers = join(MEMBERS, 1);
+        long presenceBefore = crowd.presenceFrames();
+        long began = System.nanoTime();
+        crowd.closeCleanly(leavers);
+        crowd.await(leavers, c -> c.state == Crowd.State.CLOSED, SETTLE, "closed");
+        Figures figures = aftermath(began, began, presenceBefore);
+        crowd.assertNoFailures();
+        figures.assertWithinBounds();
+        assertRoomHolds(stayers);
+    }
+
+    @Test
+    void aWholeRoomResetsDuringAFanOut() {
+        List<Integer> stayers = join(STAYERS, 0);
+        List<Integer> leavers = join(MEMBERS, 1);
+        int speaker = stayers.get(0);
+        long lastSeq = crowd.inspect(speaker, c -> c.seqs.isEmpty() ? 0L : c.seqs.get(c.seqs.size() - 1));
+        for (int i = 0; i < FAN_OUT; i++) {
+            crowd.say(speaker, "fan-out " + i);
+        }
+        // The first of them is out to everyone: the storm meets a fan-out in progress.
+        crowd.await(List.of(speaker), c -> !c.seqs.isEmpty(), SETTLE, "heard their own first message");
+        long presenceBefore = crowd.presenceFrames();
+        long began = System.nanoTime();
+        crowd.reset(leavers);
+        crowd.await(stayers, c -> c.seqs.size() >= FAN_OUT, SETTLE, "received the whole fan-out");
+        Figures figures = aftermath(began, began, presenceBefore);
+        crowd.assertNoFailures();
+        for (int id : stayers) {
+            List<Long> seqs = crowd.inspect(id, c -> List.copyOf(c.seqs));
+            assertEquals(LongRange.of(lastSeq + 1, lastSeq + FAN_OUT), seqs, "stayer " + id + " got every message, in order, once");
+        }
+        figures.assertWithinBounds();
+        assertRoomHolds(stayers);
+    }
+
+    @Test
+    void aWholeRoomJoinsAtOnce() {
+        List<Integer> stayers = join(STAYERS, 0);
+        long presenceBefore = crowd.presenceFrames();
+        long began = System.nanoTime();
+        List<Integer> joiners = crowd.open(MEMBERS, PER_HOST, 1, i -> path("j" + i, null));
+        crowd.await(joiners, c -> c.state == Crowd.State.WELCOMED, SETTLE, "welcomed");
+        Figures figures = aftermath(began, System.nanoTime(), presenceBefore);
+        crowd.assertNoFailures();
+        figures.assertWithinBounds();
+        List<Integer> everyone = new ArrayList<>(stayers);
+        everyone.addAll(joiners);
+        assertRoomHolds(everyone);
+    }
+
+    @Test
+    void aWholeRoomReconnectsAtOnceWithSince() {
+        List<Integer> stayers = join(STAYERS, 0);
+        List<Integer> members = join(MEMBERS, 1);
+        int speaker = stayers.get(0);
+        crowd.await(members, c -> c.state == Crowd.State.WELCOMED, SETTLE, "welcomed");
+        crowd.reset(members); // a node lost: every member's connection gone at once
+        for (int i = 0; i < 20; i++) {
+            crowd.say(speaker, "while you were away " + i);
+        }
+        crowd.await(List.of(speaker), c -> c.seqs.size() >= 20, SETTLE, "heard their own 20 messages");
+        long first = crowd.inspect(speaker, c -> c.seqs.get(0));
+        long presenceBefore = crowd.presenceFrames();
+        long began = System.nanoTime();
+        List<Integer> back = crowd.open(MEMBERS, PER_HOST, 1, i -> path("m" + i, first - 1));
+        crowd.await(back, c -> c.state == Crowd.State.WELCOMED, SETTLE, "welcomed back");
+        Figures figures = aftermath(began, System.nanoTime(), presenceBefore);
+        crowd.assertNoFailures();
+        for (int id : back) {
+            String welcome = crowd.inspect(id, c -> c.welcome);
+            assertTrue(welcome.contains("\"recovered\":true"), "member " + id + " recovered: " + abbreviate(welcome));
+            for (long seq = first; seq < first + 20; seq++) {
+                assertTrue(welcome.contains("\"seq\":" + seq + ","), "member " + id + " got missed message " + seq);
+            }
+        }
+        figures.assertWithinBounds();
+    }
+
+    @Test
+    void aThousandQuotesSubscribersCloseAtOnceWhileQuotesFlow() {
+        List<Integer> subscribers = crowd.open(MEMBERS, PER_HOST, 1, i -> "/duplex/quotes");
+        crowd.await(subscribers, c -> c.frames >= 1, SETTLE, "got the symbols");
+        crowd.sendText(subscribers, "{\"type\":\"subscribe\",\"symbols\":[\"ACME\",\"GLOBEX\",\"INITECH\",\"UMBRELLA\",\"HOOLI\"]}");
+        crowd.await(subscribers, c -> c.quotes >= 10, SETTLE, "received quotes");
+        long presenceBefore = crowd.presenceFrames();
+        long began = System.nanoTime();
+        crowd.closeCleanly(subscribers);
+        crowd.await(subscribers, c -> c.state == Crowd.State.CLOSED, SETTLE, "closed");
+        Figures figures = aftermath(began, began, presenceBefore);
+        crowd.assertNoFailures();
+        figures.assertWithinBounds();
+    }
+
+    /** {@code count} members join this test's room from hosts {@code firstHost} on; waits for their welcomes. */
+    private List<Integer> join(int count, int firstHost) {
+        String prefix = firstHost == 0 ? "s" : "m";
+        List<Integer> ids = crowd.open(count, PER_HOST, firstHost, i -> path(prefix + i, null));
+        crowd.await(ids, c -> c.state == Crowd.State.WELCOMED, SETTLE, "welcomed");
+        return ids;
+    }
+
+    private String path(String name, Long since) {
+        return "/duplex/chat/" + room + "?name=" + name + (since == null ? "" : "&since=" + since);
+    }
+
+    /** Someone new joins: their welcome lists exactly the expected members and themselves. */
+    private void assertRoomHolds(List<Integer> expected) {
+        List<Integer> probe = crowd.open(1, 1, HOSTS_PER_STORM + 1, i -> path("probe", null));
+        crowd.await(probe, c -> c.state == Crowd.State.WELCOMED, SETTLE, "welcomed");
+        String welcome = crowd.inspect(probe.get(0), c -> c.welcome);
+        String members = welcome.substring(welcome.indexOf("\"members\":"), welcome.indexOf("\"history\":"));
+        Matcher ids = MEMBER_ID.matcher(members);
+        int count = 0;
+        while (ids.find()) {
+            count++;
+        }
+        assertEquals(expected.size() + 1, count, "members in the room after the storm (the probe included)");
+    }
+
+    /**
+     * Waits for the server to be idle after a storm that began at {@code began}, for the bystander's
+     * probes to have covered the whole time, and records the figures. {@code clientsDone} is when
+     * the crowd had done its part: for closes, when the last close frame or reset went out (all at
+     * once, so when the storm began); for joins, when the last welcome arrived.
+     */
+    private Figures aftermath(long began, long clientsDone, long presenceBefore) {
+        long served = System.nanoTime();
+        long idleAt = awaitIdle();
+        Awaitility.await("bystander probes after the storm").atMost(Bystander.GIVE_UP.plusSeconds(10))
+                .pollInterval(Duration.ofMillis(50)).until(() -> bystander.probedSince(idleAt));
+        Figures f = new Figures(SERVER + " " + storm, MEMBERS,
+                Bystander.worst(bystander.healthProbes, began), Bystander.failed(bystander.healthProbes, began),
+                Bystander.worst(bystander.echoProbes, began), Bystander.failed(bystander.echoProbes, began),
+                Duration.ofNanos(served - began), Duration.ofNanos(Math.max(0, idleAt - clientsDone)),
+                crowd.presenceFrames() - presenceBefore);
+        record(f.toString() + (bystander.failures.isEmpty() ? "" : "   bystander failures: " + bystander.failures));
+        return f;
+    }
+
+    /**
+     * Samples the server's CPU time every 100 ms; returns the start (nanoTime) of the first whole
+     * second in which it used less than {@link #IDLE_CPU} of a core.
+     */
+    private static long awaitIdle() {
+        record Sample(long nanos, Duration cpu) {
+        }
+        Deque<Sample> window = new ArrayDeque<>();
+        long[] idleAt = new long[1];
+        Awaitility.await("server idle").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).pollInSameThread()
+                .until(() -> {
+                    Sample now = new Sample(System.nanoTime(), tomcat.cpuTime());
+                    window.addLast(now);
+                    while (now.nanos() - window.peekFirst().nanos() > 1_000_000_000L) {
+                        window.removeFirst();
+                    }
+                    Sample first = window.peekFirst();
+                    long span = now.nanos() - first.nanos();
+                    if (span < 900_000_000L) {
+                        return false;
+                    }
+                    double share = (double) now.cpu().minus(first.cpu()).toNanos() / span;
+                    if (share < IDLE_CPU) {
+                        idleAt[0] = first.nanos();
+                        return true;
+                    }
+                    return false;
+                });
+        return idleAt[0];
+    }
+
+    /** What one storm did to the server. */
+    /**
+     * @param served    from the storm's start until the crowd saw every answer (every close answered, every welcome)
+     * @param idleAfter from the crowd's last action (closes: the storm's start) until the server was idle
+     * @param presenceFrames presence frames the crowd received from the storm's start until the server was idle
+     */
+    record Figures(String storm, int members, Duration healthWorst, long healthFailed, Duration echoWorst, long echoFailed,
+                   Duration served, Duration idleAfter, long presenceFrames) {
+
+        void assertWithinBounds() {
+            assertTrue(healthFailed == 0 && healthWorst.compareTo(BYSTANDER_BOUND) <= 0,
+                    "the bystander's /health answered within " + BYSTANDER_BOUND + ": " + this);
+            assertTrue(echoFailed == 0 && echoWorst.compareTo(BYSTANDER_BOUND) <= 0,
+                    "the bystander's /echo round-tripped within " + BYSTANDER_BOUND + ": " + this);
+            assertTrue(idleAfter.compareTo(IDLE_BOUND) <= 0, "the server idle within " + IDLE_BOUND + " of the crowd's last close (or welcome): " + this);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%-45s N=%-5d /health worst %6.2f s (%d failed)   /echo worst %6.2f s (%d failed)"
+                            + "   all answered after %6.2f s   idle %6.2f s after the last close/welcome   presence frames received %d",
+                    storm, members, secs(healthWorst), healthFailed, secs(echoWorst), echoFailed, secs(served), secs(idleAfter),
+                    presenceFrames);
+        }
+
+        private static double secs(Duration d) {
+            return d.toMillis() / 1000.0;
+        }
+    }
+
+    private static void record(String line) {
+        System.out.println("[storm] " + line);
+        try {
+            Files.createDirectories(ServerProcess.serversDir());
+            Files.writeString(ServerProcess.serversDir().resolve("storms.txt"), line + System.lineSeparator(),
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 300 ? text : text.substring(0, 300) + "...";
+    }
+
+    /** Consecutive seqs as a list, for a readable assertion. */
+    private static final class LongRange {
+        static List<Long> of(long from, long to) {
+            return IntStream.rangeClosed(0, (int) (to - from)).mapToObj(i -> from + i).collect(Collectors.toList());
+        }
+    }
+}
