@@ -13,14 +13,15 @@ import jakarta.json.JsonReader;
 
 import java.io.StringReader;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -110,10 +111,10 @@ public final class Room implements RoomListener {
      * reconnect at once held the room's lock long enough to block every container thread behind
      * it. Guarded by the link's lock.
      */
-    private final Map<Long, String> historyJson = new java.util.HashMap<>();
+    private final Map<Long, String> historyJson = new HashMap<>();
 
     /** Members as JSON, by id, for welcomes (see {@link #historyJson} for why). Guarded by the link's lock. */
-    private final Map<String, MemberJson> memberJson = new java.util.HashMap<>();
+    private final Map<String, MemberJson> memberJson = new HashMap<>();
 
     private record MemberJson(Member member, String json) {
     }

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@link ServerMessage} to JSON text. The room calls {@link #toJson} once per broadcast and hands
@@ -78,9 +79,9 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
      * @param historyJson each message of the history as {@link #toJson} wrote it
      */
     static String welcome(String room, Member you, List<Member> members, List<String> historyJson, Boolean recovered,
-                          java.util.function.Function<Member, String> memberJson) {
+                          Function<Member, String> memberJson) {
         StringBuilder out = new StringBuilder(128 + 64 * members.size() + historyJson.stream().mapToInt(String::length).sum());
-        out.append("{\"type\":\"welcome\",\"room\":").append(JSON.createObjectBuilder().add("r", room).build().get("r").toString())
+        out.append("{\"type\":\"welcome\",\"room\":").append(Json.createValue(room).toString())
                 .append(",\"you\":").append(memberJson.apply(you))
                 .append(",\"members\":[");
         String separator = "";
