@@ -102,7 +102,7 @@ public final class Duplex implements AutoCloseable {
         metrics.bus(bus::status);
         EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
         this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms(),
-                settings.chatMaxRoomsPerAddress(), settings.chatPresenceTick()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget);
+                settings.chatMaxRoomsPerAddress(), settings.chatPresenceTick(), settings.chatMembersPage()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget);
         metrics.rooms(rooms::occupied, rooms::lingering);
         metrics.budget(budget);
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, rooms::lingering, bus::status,

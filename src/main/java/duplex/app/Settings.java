@@ -60,6 +60,8 @@ import java.util.Map;
  *                           well below the container's worker threads (see {@link duplex.delivery.SendGate})
  * @param chatPresenceTick   how long a room gathers joins, renames and leaves into one {@code presence}
  *                           message (0: one message per change, at once)
+ * @param chatMembersPage    most members a welcome lists; a larger room's welcome gives the count and a
+ *                           cursor, and the client asks for the rest in pages of this size
  */
 public record Settings(
         int echoMaxTextBytes,
@@ -96,7 +98,8 @@ public record Settings(
         Secret opsToken,
         String opsRole,
         int maxSendsInFlight,
-        Duration chatPresenceTick) {
+        Duration chatPresenceTick,
+        int chatMembersPage) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
     public static final String TRUSTED_PROXIES = "duplex.trusted-proxies";
@@ -162,7 +165,8 @@ public record Settings(
                 opsToken(config),
                 config.string("duplex.ops.role", ""),
                 config.integer("duplex.max-sends-in-flight", 32, 1, 1_000_000),
-                config.duration("duplex.chat.presence-tick", Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(10)));
+                config.duration("duplex.chat.presence-tick", Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(10)),
+                config.integer("duplex.chat.members-page", 1000, 1, 100_000));
     }
 
     private static TrustedProxies trustedProxies(Config config) {

@@ -190,6 +190,8 @@ public final class ChatEndpoint {
                 } else if (!here.rename(self, rename.name())) {
                     reply(new ErrorMessage(ErrorCode.INVALID, "that name looks like the name of a signed-in member of this room"));
                 }
+            } else if (message instanceof ClientMessage.Members page) {
+                here.members(self, page.after());
             } else if (message instanceof ClientMessage.Rejected rejected) {
                 reply(rejected.error());
             }
@@ -261,6 +263,9 @@ public final class ChatEndpoint {
         }
         if (message instanceof ClientMessage.Rename rename) {
             return Frame.utf8Length(rename.name()) + 26;
+        }
+        if (message instanceof ClientMessage.Members) {
+            return 36;
         }
         if (message instanceof ClientMessage.TooBig tooBig) {
             return tooBig.chars();

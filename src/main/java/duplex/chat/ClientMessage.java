@@ -17,6 +17,13 @@ public sealed interface ClientMessage {
     record Rename(String name) implements ClientMessage {
     }
 
+    /**
+     * {@code {"type":"members","after":1000}}: the next page of a large room's members, after the
+     * cursor ({@code more}) of the welcome or of the previous page.
+     */
+    record Members(long after) implements ClientMessage {
+    }
+
     /** A frame longer than {@code duplex.chat.max-frame-chars}: the connection is closed with 1009. */
     record TooBig(int chars, int limit) implements ClientMessage {
     }

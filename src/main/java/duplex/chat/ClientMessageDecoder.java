@@ -4,11 +4,13 @@ import duplex.app.DuplexConfigurator;
 import duplex.protocol.ErrorCode;
 import duplex.protocol.ErrorMessage;
 import duplex.protocol.JsonText;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.websocket.Decoder;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.server.ServerEndpointConfig;
 
+import java.math.BigDecimal;
 import java.util.Optional;
 
 /**
@@ -21,6 +23,8 @@ import java.util.Optional;
  * must be the same everywhere.
  */
 public final class ClientMessageDecoder implements Decoder.Text<ClientMessage> {
+
+    private static final BigDecimal LARGEST_CURSOR = BigDecimal.valueOf(Long.MAX_VALUE);
 
     private int maxFrameChars = Integer.MAX_VALUE;
 
@@ -54,7 +58,8 @@ public final class ClientMessageDecoder implements Decoder.Text<ClientMessage> {
         return switch (type) {
             case "say" -> say(object);
             case "rename" -> rename(object);
-            default -> rejected(ErrorCode.UNKNOWN_TYPE, "unknown type \"" + shorten(type) + "\"; expected say or rename");
+            case "members" -> members(object);
+            default -> rejected(ErrorCode.UNKNOWN_TYPE, "unknown type \"" + shorten(type) + "\"; expected say, rename or members");
         };
     }
 
@@ -78,6 +83,15 @@ public final class ClientMessageDecoder implements Decoder.Text<ClientMessage> {
         return Names.nickname(raw.get())
                 .<ClientMessage>map(ClientMessage.Rename::new)
                 .orElseGet(() -> rejected(ErrorCode.INVALID, Names.NAME_RULE));
+    }
+
+    private static ClientMessage members(JsonObject object) {
+        // Compared as BigDecimal: turning 1e999999 into a BigInteger would be the client's cheapest way to burn our CPU.
+        if (object.get("after") instanceof JsonNumber after && after.isIntegral()
+                && after.bigDecimalValue().signum() >= 0 && after.bigDecimalValue().compareTo(LARGEST_CURSOR) <= 0) {
+            return new ClientMessage.Members(after.longValue());
+        }
+        return rejected(ErrorCode.INVALID, "members needs \"after\": the \"more\" of the welcome or of the last page");
     }
 
     private static ClientMessage rejected(ErrorCode code, String message) {

@@ -87,7 +87,7 @@ public final class Room implements RoomListener {
     private volatile long oldestHeldNanos = Long.MAX_VALUE;
     private final LongConsumer fanOut;
     private final RoomLink link;
-    private final PresenceTick presenceTick;
+    private final Presence presence;
     /** Presence changes not yet announced, by member id, in the order they happened. Guarded by the link's lock. */
     private final Map<String, Member> joinedPending = new LinkedHashMap<>();
     private final Map<String, ServerMessage.Renamed> renamedPending = new LinkedHashMap<>();
@@ -95,9 +95,14 @@ public final class Room implements RoomListener {
     /** An announcement of the pending changes is scheduled. Guarded by the link's lock. */
     private boolean presenceScheduled;
 
-    /** How long presence changes are gathered, and where the announcement is scheduled. */
-    record PresenceTick(Duration every, ScheduledExecutorService scheduler) {
-        static final PresenceTick AT_ONCE = new PresenceTick(Duration.ZERO, null);
+    /**
+     * How members hear of each other.
+     *
+     * @param tick      how long presence changes are gathered into one announcement (zero: announced at once)
+     * @param scheduler where the announcement is scheduled
+     * @param pageSize  most members a welcome lists, and a page of members (the rest: {@link #members})
+     */
+    record Presence(Duration tick, ScheduledExecutorService scheduler, int pageSize) {
     }
 
     /** One message of the history and its charge. */
@@ -113,20 +118,21 @@ public final class Room implements RoomListener {
      */
     private final Map<Long, String> historyJson = new HashMap<>();
 
-    /** Members as JSON, by id, for welcomes (see {@link #historyJson} for why). Guarded by the link's lock. */
-    private final Map<String, MemberJson> memberJson = new HashMap<>();
-
-    private record MemberJson(Member member, String json) {
-    }
+    /**
+     * Every node's members in join order, as JSON, for welcomes and member pages (see
+     * {@link #historyJson} for why JSON). Kept in step with the link's view by the listener calls.
+     * Guarded by the link's lock.
+     */
+    private final Roster roster = new Roster();
 
     /**
      * @param overBudget called when a charge took the budget past its total (history should be evicted)
      * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
      */
     Room(String name, String creator, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus, MemoryBudget budget,
-         Runnable overBudget, PresenceTick presenceTick) {
+         Runnable overBudget, Presence presence) {
         this.fanOut = fanOut;
-        this.presenceTick = presenceTick;
+        this.presence = presence;
         this.name = name;
         this.creator = creator;
         this.clock = clock;
@@ -135,8 +141,9 @@ public final class Room implements RoomListener {
         this.overBudget = overBudget;
         this.emptySince = System.nanoTime();
         this.link = bus.link(name, historyLimit, this);
-        // History the cluster already had (Redis) is held here from now on too.
+        // Members and history the cluster already had (Redis) are held here from now on too.
         link.read(view -> {
+            view.members().forEach(m -> roster.add(chat(m)));
             view.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
             return null;
         });
@@ -194,9 +201,6 @@ public final class Room implements RoomListener {
             if (!newcomer.verified() && looksSignedIn(newcomer.name(), view)) {
                 return Admission.NAME_OF_A_SIGNED_IN_MEMBER;
             }
-            List<Member> present = new ArrayList<>();
-            view.members().forEach(m -> present.add(chat(m)));
-            present.add(newcomer.member());
             long seq = view.lastSeq();
             Boolean recovered = null;
             // A seq this room never gave out: it was dropped and started again since; all its history then.
@@ -211,7 +215,16 @@ public final class Room implements RoomListener {
             if (since.isPresent()) {
                 recovered = since.getAsLong() <= seq && replay.size() == seq - after;
             }
-            String welcome = ServerMessageEncoder.welcome(name, newcomer.member(), present, replay, recovered, this::json);
+            String you = roster.json(newcomer.member());
+            Roster.Page first = roster.after(0, presence.pageSize());
+            List<String> listed = json(first);
+            Long more = null;
+            if (first.complete() && listed.size() < presence.pageSize()) {
+                listed.add(you); // it joins the roster below, after everyone listed
+            } else {
+                more = first.last();
+            }
+            String welcome = ServerMessageEncoder.welcome(name, you, listed, roster.size() + 1, more, replay, recovered);
             if (!newcomer.outbox().send(Frame.text(welcome))) {
                 return Admission.WELCOME_REFUSED;
             }
@@ -221,6 +234,28 @@ public final class Room implements RoomListener {
             link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
             return Admission.JOINED;
         });
+    }
+
+    /**
+     * Sends the member the page of members that joined after the cursor ({@code more} of its
+     * welcome or of the previous page). Queued under the lock, so it fits in the order of the
+     * presence messages the member receives.
+     */
+    void members(Participant member, long after) {
+        link.read(view -> {
+            if (members.containsKey(member.id())) {
+                Roster.Page page = roster.after(after, presence.pageSize());
+                member.outbox().send(Frame.text(ServerMessageEncoder.members(json(page), roster.size(),
+                        page.complete() ? null : page.last())));
+            }
+            return null;
+        });
+    }
+
+    private static List<String> json(Roster.Page page) {
+        List<String> json = new ArrayList<>(page.entries().size() + 1);
+        page.entries().forEach(e -> json.add(e.json()));
+        return json;
     }
 
     /**
@@ -354,23 +389,14 @@ public final class Room implements RoomListener {
 
     @Override
     public void joined(duplex.bus.Member member) {
+        roster.add(chat(member));
         joinedPending.put(member.id(), chat(member));
         presenceChanged();
     }
 
-    /** A member as JSON, written once per name. Called with the link's lock held. */
-    private String json(Member member) {
-        MemberJson cached = memberJson.get(member.id());
-        if (cached == null || !cached.member().equals(member)) {
-            cached = new MemberJson(member, ServerMessageEncoder.memberJson(member));
-            memberJson.put(member.id(), cached);
-        }
-        return cached.json();
-    }
-
     @Override
     public void left(duplex.bus.Member member) {
-        memberJson.remove(member.id());
+        roster.remove(member.id());
         leftPending.put(member.id(), chat(member));
         presenceChanged();
     }
@@ -378,6 +404,7 @@ public final class Room implements RoomListener {
     @Override
     public void renamed(duplex.bus.Member member, String previousName) {
         // Several renames in one tick: the newest name, and the name the others knew before the tick.
+        roster.add(chat(member));
         ServerMessage.Renamed earlier = renamedPending.get(member.id());
         renamedPending.put(member.id(), new ServerMessage.Renamed(chat(member), earlier == null ? previousName : earlier.previous()));
         presenceChanged();
@@ -385,7 +412,7 @@ public final class Room implements RoomListener {
 
     /** Called with the link's lock held: announces now (no tick) or makes sure the tick's announcement is scheduled. */
     private void presenceChanged() {
-        if (presenceTick.every().isZero()) {
+        if (presence.tick().isZero()) {
             announcePresence();
             return;
         }
@@ -394,11 +421,11 @@ public final class Room implements RoomListener {
         }
         presenceScheduled = true;
         try {
-            presenceTick.scheduler().schedule(() -> link.read(view -> {
+            presence.scheduler().schedule(() -> link.read(view -> {
                 presenceScheduled = false;
                 announcePresence();
                 return null;
-            }), presenceTick.every().toMillis(), TimeUnit.MILLISECONDS);
+            }), presence.tick().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             presenceScheduled = false; // shutting down: nobody is left to tell
         }
@@ -409,13 +436,13 @@ public final class Room implements RoomListener {
         if (joinedPending.isEmpty() && renamedPending.isEmpty() && leftPending.isEmpty()) {
             return;
         }
-        ServerMessage.Presence presence = new ServerMessage.Presence(new ArrayList<>(joinedPending.values()),
+        ServerMessage.Presence changes = new ServerMessage.Presence(new ArrayList<>(joinedPending.values()),
                 new ArrayList<>(renamedPending.values()), new ArrayList<>(leftPending.values()));
         joinedPending.clear();
         renamedPending.clear();
         leftPending.clear();
         // Members dropped by this broadcast come back through left(), into the next tick's message.
-        broadcast(presence, null);
+        broadcast(changes, null);
     }
 
     /**

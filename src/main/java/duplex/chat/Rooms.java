@@ -39,10 +39,14 @@ public final class Rooms implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Rooms.class.getName());
 
-    /** @param presenceTick how long a room gathers joins, renames and leaves into one presence message (0: one each, at once) */
-    public record Limits(int historyLimit, Duration linger, int maxRooms, int maxRoomsPerAddress, Duration presenceTick) {
+    /**
+     * @param presenceTick how long a room gathers joins, renames and leaves into one presence message (0: one each, at once)
+     * @param membersPage  most members a welcome lists; the rest come in pages of this size when asked for
+     */
+    public record Limits(int historyLimit, Duration linger, int maxRooms, int maxRoomsPerAddress, Duration presenceTick,
+                         int membersPage) {
         public Limits(int historyLimit, Duration linger, int maxRooms, int maxRoomsPerAddress) {
-            this(historyLimit, linger, maxRooms, maxRoomsPerAddress, Duration.ZERO);
+            this(historyLimit, linger, maxRooms, maxRoomsPerAddress, Duration.ZERO, 1000);
         }
     }
 
@@ -116,7 +120,7 @@ public final class Rooms implements AutoCloseable {
                 try {
                     // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
                     room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
-                            fanOut, bus, budget, this::overBudget, new Room.PresenceTick(limits.presenceTick(), scheduler)));
+                            fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage())));
                 } finally {
                     if (created[0] == null) {
                         unreserve(address); // someone else created it meanwhile, or the bus failed

@@ -11,11 +11,23 @@ public sealed interface ServerMessage {
     /**
      * The first message on every connection.
      *
-     * @param recovered null when the client gave no {@code since}; else whether every message after
-     *                  it was still in the history
+     * @param members     the room's members in join order, all of them unless {@code more} is set
+     * @param memberCount how many members the room has, on every node, {@code you} included
+     * @param more        null when {@code members} lists everyone; else the cursor for the rest
+     *                    ({@link Members} pages, asked for with {@code {"type":"members","after":more}})
+     * @param recovered   null when the client gave no {@code since}; else whether every message after
+     *                    it was still in the history
      */
-    record Welcome(String room, Member you, List<Member> members, List<Message> history, Boolean recovered)
-            implements ServerMessage {
+    record Welcome(String room, Member you, List<Member> members, int memberCount, Long more, List<Message> history,
+                   Boolean recovered) implements ServerMessage {
+    }
+
+    /**
+     * One page of a large room's members, the answer to {@code {"type":"members","after":cursor}}.
+     *
+     * @param more null on the last page; else the cursor of the next
+     */
+    record Members(List<Member> members, int memberCount, Long more) implements ServerMessage {
     }
 
     /** One accepted chat message; {@code seq} counts up by one per message within the room. */

@@ -12,7 +12,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * {@link ServerMessage} to JSON text. The room calls {@link #toJson} once per broadcast and hands
@@ -45,6 +44,9 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
         if (message instanceof ServerMessage.Welcome w) {
             return welcome(w);
         }
+        if (message instanceof ServerMessage.Members m) {
+            return members(m);
+        }
         if (message instanceof ServerMessage.Joined j) {
             return typed("joined").add("member", member(j.member())).build();
         }
@@ -76,40 +78,84 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
      * once kept the room's lock (and every container thread waiting for it) busy. The same JSON as
      * {@link #toJson} of the {@link ServerMessage.Welcome}.
      *
+     * @param membersJson each member as {@link #memberJson} wrote it
      * @param historyJson each message of the history as {@link #toJson} wrote it
      */
-    static String welcome(String room, Member you, List<Member> members, List<String> historyJson, Boolean recovered,
-                          Function<Member, String> memberJson) {
-        StringBuilder out = new StringBuilder(128 + 64 * members.size() + historyJson.stream().mapToInt(String::length).sum());
+    static String welcome(String room, String youJson, List<String> membersJson, int memberCount, Long more,
+                          List<String> historyJson, Boolean recovered) {
+        StringBuilder out = new StringBuilder(160 + length(membersJson) + length(historyJson));
         out.append("{\"type\":\"welcome\",\"room\":").append(Json.createValue(room).toString())
-                .append(",\"you\":").append(memberJson.apply(you))
-                .append(",\"members\":[");
-        String separator = "";
-        for (Member member : members) {
-            out.append(separator).append(memberJson.apply(member));
-            separator = ",";
-        }
-        out.append("],\"history\":[").append(String.join(",", historyJson)).append(']');
+                .append(",\"you\":").append(youJson);
+        appendMembers(out, membersJson, memberCount, more);
+        out.append(",\"history\":[");
+        appendAll(out, historyJson);
+        out.append(']');
         if (recovered != null) {
             out.append(",\"recovered\":").append(recovered.booleanValue());
         }
         return out.append('}').toString();
     }
 
+    /** A page of members as text, from members already written as JSON; the same JSON as {@link #toJson}. */
+    static String members(List<String> membersJson, int memberCount, Long more) {
+        StringBuilder out = new StringBuilder(80 + length(membersJson)).append("{\"type\":\"members\"");
+        appendMembers(out, membersJson, memberCount, more);
+        return out.append('}').toString();
+    }
+
+    private static void appendMembers(StringBuilder out, List<String> membersJson, int memberCount, Long more) {
+        out.append(",\"members\":[");
+        appendAll(out, membersJson);
+        out.append("],\"memberCount\":").append(memberCount);
+        if (more != null) {
+            out.append(",\"more\":").append(more.longValue());
+        }
+    }
+
+    private static void appendAll(StringBuilder out, List<String> json) {
+        for (int i = 0; i < json.size(); i++) {
+            out.append(i == 0 ? "" : ",").append(json.get(i));
+        }
+    }
+
+    private static int length(List<String> parts) {
+        int length = 0;
+        for (String part : parts) {
+            length += part.length() + 1;
+        }
+        return length;
+    }
+
     private static JsonObject welcome(ServerMessage.Welcome welcome) {
-        JsonArrayBuilder members = JSON.createArrayBuilder();
-        welcome.members().forEach(m -> members.add(member(m)));
-        JsonArrayBuilder history = JSON.createArrayBuilder();
-        welcome.history().forEach(m -> history.add(message(m)));
         JsonObjectBuilder json = typed("welcome")
                 .add("room", welcome.room())
                 .add("you", member(welcome.you()))
-                .add("members", members)
-                .add("history", history);
+                .add("members", memberArray(welcome.members()))
+                .add("memberCount", welcome.memberCount());
+        if (welcome.more() != null) {
+            json.add("more", welcome.more());
+        }
+        JsonArrayBuilder history = JSON.createArrayBuilder();
+        welcome.history().forEach(m -> history.add(message(m)));
+        json.add("history", history);
         if (welcome.recovered() != null) {
             json.add("recovered", welcome.recovered());
         }
         return json.build();
+    }
+
+    private static JsonObject members(ServerMessage.Members page) {
+        JsonObjectBuilder json = typed("members").add("members", memberArray(page.members())).add("memberCount", page.memberCount());
+        if (page.more() != null) {
+            json.add("more", page.more());
+        }
+        return json.build();
+    }
+
+    private static JsonArrayBuilder memberArray(List<Member> members) {
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        members.forEach(m -> array.add(member(m)));
+        return array;
     }
 
     private static JsonObject presence(ServerMessage.Presence presence) {

@@ -122,6 +122,84 @@ class ChatSettingsIT {
     }
 
     @Test
+    void aLargeRoomsWelcomeListsTheFirstMembersAndTheRestComeInPages() {
+        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.members-page", "2"))) {
+            List<ChatClient> early = new java.util.ArrayList<>();
+            try {
+                for (String name : List.of("A", "B", "C", "D", "E")) {
+                    early.add(ChatClient.join(server, "big", name));
+                }
+                try (ChatClient f = ChatClient.join(server, "big", "F")) {
+                    assertEquals(List.of("A", "B"), names(f.welcome));
+                    assertEquals(6, f.welcome.getInt("memberCount"));
+                    Map<String, String> seen = new java.util.LinkedHashMap<>();
+                    f.welcome.getJsonArray("members").forEach(m -> seen.put(m.asJsonObject().getString("id"), m.asJsonObject().getString("name")));
+
+                    JsonObject second = page(f, f.welcome.getJsonNumber("more").longValue(), seen);
+                    assertEquals(List.of("C", "D"), names(second));
+                    // Between two pages: C leaves, G joins. Presence tells F; the pages stay consistent.
+                    early.remove(2).close();
+                    ChatClient g = ChatClient.join(server, "big", "G");
+                    early.add(g);
+                    JsonObject third = page(f, second.getJsonNumber("more").longValue(), seen);
+                    JsonObject last = third;
+                    while (last.containsKey("more")) {
+                        last = page(f, last.getJsonNumber("more").longValue(), seen);
+                    }
+                    // Whatever presence has not told F yet comes after the last page, in the next tick.
+                    List<String> room = List.of("A", "B", "D", "E", "F", "G");
+                    Awaitility.await().atMost(WsClient.TIMEOUT).until(() -> {
+                        drainPresence(f, seen);
+                        return seen.values().stream().sorted().toList().equals(room);
+                    });
+                    assertEquals(6, last.getInt("memberCount"));
+                }
+                ChatClient any = early.get(0);
+                any.sendRaw("{\"type\":\"members\",\"after\":-1}");
+                assertEquals("invalid", any.nextOfType("error").getString("code"));
+            } finally {
+                early.forEach(ChatClient::close);
+            }
+        }
+    }
+
+    /** Asks for the page after the cursor; applies what presence says on the way; returns the page. */
+    private static JsonObject page(ChatClient client, long after, Map<String, String> seen) {
+        client.sendRaw("{\"type\":\"members\",\"after\":" + after + "}");
+        while (true) {
+            JsonObject next = client.next();
+            if (next.getString("type").equals("members")) {
+                next.getJsonArray("members").forEach(m -> seen.put(m.asJsonObject().getString("id"), m.asJsonObject().getString("name")));
+                return next;
+            }
+            apply(next, seen);
+        }
+    }
+
+    private static void drainPresence(ChatClient client, Map<String, String> seen) {
+        try {
+            while (true) {
+                apply(client.next(Duration.ofMillis(200)), seen);
+            }
+        } catch (AssertionError timedOut) {
+            // nothing more for now
+        }
+    }
+
+    private static void apply(JsonObject event, Map<String, String> seen) {
+        JsonObject member = event.getJsonObject("member");
+        switch (event.getString("type")) {
+            case "joined", "renamed" -> seen.put(member.getString("id"), member.getString("name"));
+            case "left" -> seen.remove(member.getString("id"));
+            default -> { }
+        }
+    }
+
+    private static List<String> names(JsonObject welcomeOrPage) {
+        return welcomeOrPage.getJsonArray("members").stream().map(m -> m.asJsonObject().getString("name")).toList();
+    }
+
+    @Test
     void pastTheRoomCapANewRoomIsRefusedWith1013() {
         try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-rooms", "1"));
              ChatClient alice = ChatClient.join(server, "one", "Alice")) {

@@ -30,6 +30,17 @@ class ClientMessageDecoderTest {
     }
 
     @Test
+    void membersAsksForThePageAfterACursorThatIsANonNegativeWholeNumber() {
+        assertEquals(new ClientMessage.Members(1000), decode("{\"type\":\"members\",\"after\":1000}"));
+        assertEquals(new ClientMessage.Members(0), decode("{\"type\":\"members\",\"after\":0}"));
+        assertEquals(new ClientMessage.Members(Long.MAX_VALUE), decode("{\"type\":\"members\",\"after\":" + Long.MAX_VALUE + "}"));
+        for (String after : new String[] {"-1", "1.5", "\"1000\"", "null", "9223372036854775808", "1e999999", "[1]"}) {
+            assertEquals(ErrorCode.INVALID, rejected("{\"type\":\"members\",\"after\":" + after + "}"), after);
+        }
+        assertEquals(ErrorCode.INVALID, rejected("{\"type\":\"members\"}"));
+    }
+
+    @Test
     void textIsOneToTwoThousandCharactersCountedAsCodePoints() {
         assertEquals(new ClientMessage.Say("x"), decode("{\"type\":\"say\",\"text\":\"x\"}"));
         String max = "x".repeat(2000);

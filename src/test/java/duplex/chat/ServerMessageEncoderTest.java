@@ -42,15 +42,17 @@ class ServerMessageEncoderTest {
     @Test
     void welcomeListsYouMembersAndHistoryAndRecoveredOnlyWhenAsked() {
         ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one", Instant.EPOCH);
-        JsonObject plain = encode(new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), List.of(first), null));
+        JsonObject plain = encode(new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), 2, null, List.of(first), null));
         assertEquals("welcome", plain.getString("type"));
         assertEquals("lobby", plain.getString("room"));
         assertEquals("b2", plain.getJsonObject("you").getString("id"));
         assertEquals(BOB.name(), plain.getJsonObject("you").getString("name"));
         assertEquals(2, plain.getJsonArray("members").size());
+        assertEquals(2, plain.getInt("memberCount"));
+        assertFalse(plain.containsKey("more"), "everyone is listed");
         assertEquals("message", plain.getJsonArray("history").getJsonObject(0).getString("type"));
         assertFalse(plain.containsKey("recovered"));
-        JsonObject recovered = encode(new ServerMessage.Welcome("lobby", BOB, List.of(BOB), List.of(), true));
+        JsonObject recovered = encode(new ServerMessage.Welcome("lobby", BOB, List.of(BOB), 1, null, List.of(), true));
         assertTrue(recovered.getBoolean("recovered"));
         assertEquals(0, recovered.getJsonArray("history").size());
     }
@@ -58,12 +60,36 @@ class ServerMessageEncoderTest {
     @Test
     void theWelcomeWrittenFromFragmentsIsTheSameJson() {
         ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one \"quoted\"", Instant.EPOCH);
-        for (Boolean recovered : new Boolean[] {null, true, false}) {
-            ServerMessage.Welcome welcome = new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), List.of(first), recovered);
-            String fast = ServerMessageEncoder.welcome("lobby", BOB, List.of(ALICE, BOB), List.of(ServerMessageEncoder.toJson(first)),
-                    recovered, ServerMessageEncoder::memberJson);
-            assertEquals(encode(welcome), Json.createReader(new StringReader(fast)).readObject());
+        for (Long more : new Long[] {null, 1000L}) {
+            for (Boolean recovered : new Boolean[] {null, true, false}) {
+                ServerMessage.Welcome welcome = new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), 1002, more, List.of(first), recovered);
+                String fast = ServerMessageEncoder.welcome("lobby", ServerMessageEncoder.memberJson(BOB),
+                        List.of(ServerMessageEncoder.memberJson(ALICE), ServerMessageEncoder.memberJson(BOB)), 1002, more,
+                        List.of(ServerMessageEncoder.toJson(first)), recovered);
+                assertEquals(encode(welcome), Json.createReader(new StringReader(fast)).readObject());
+            }
         }
+    }
+
+    @Test
+    void aLargeRoomsWelcomeGivesTheCountAndTheCursorForTheRest() {
+        JsonObject partial = encode(new ServerMessage.Welcome("big", BOB, List.of(ALICE), 5000, 1000L, List.of(), null));
+        assertEquals(5000, partial.getInt("memberCount"));
+        assertEquals(1000, partial.getJsonNumber("more").longValue());
+        assertEquals(1, partial.getJsonArray("members").size());
+    }
+
+    @Test
+    void aPageOfMembersWrittenFromFragmentsIsTheSameJson() {
+        for (Long more : new Long[] {null, 2000L}) {
+            String fast = ServerMessageEncoder.members(List.of(ServerMessageEncoder.memberJson(ALICE),
+                    ServerMessageEncoder.memberJson(new Member("v9", "Vera", true))), 5000, more);
+            JsonObject page = encode(new ServerMessage.Members(List.of(ALICE, new Member("v9", "Vera", true)), 5000, more));
+            assertEquals(page, Json.createReader(new StringReader(fast)).readObject());
+            assertEquals("members", page.getString("type"));
+            assertEquals(more != null, page.containsKey("more"));
+        }
+        assertEquals("{\"type\":\"members\",\"members\":[],\"memberCount\":3}", ServerMessageEncoder.members(List.of(), 3, null));
     }
 
     @Test

@@ -22,7 +22,9 @@ final class Cluster implements AutoCloseable {
             "DUPLEX_CLUSTER_NODE_TIMEOUT", "3s",
             // generous for a machine loaded by other builds; an outage fails at once anyway
             "DUPLEX_REDIS_TIMEOUT", "5s",
-            "DUPLEX_PING_INTERVAL", "5s");
+            "DUPLEX_PING_INTERVAL", "5s",
+            // small, so that a room of a few members spread over the nodes is paged (ClusterIT)
+            "DUPLEX_CHAT_MEMBERS_PAGE", "3");
 
     final RedisServer redis;
     final List<TomcatNode> nodes = new ArrayList<>();

@@ -165,6 +165,41 @@ class ClusterIT {
         }
     }
 
+    @Test
+    @Order(31)
+    void aLargeRoomIsPagedOnEveryNodeWithTheWholeClustersMembers() {
+        List<ChatClient> members = new ArrayList<>();
+        try {
+            for (String name : List.of("A", "B", "C")) {
+                members.add(ChatClient.join(chat(cluster.node(1), "paged", "name=" + name)));
+            }
+            for (String name : List.of("D", "E")) {
+                members.add(ChatClient.join(chat(cluster.node(2), "paged", "name=" + name)));
+            }
+            // Node 2 knows node 1's members once their joins crossed Redis: then F's welcome counts six.
+            ChatClient[] f = new ChatClient[1];
+            org.awaitility.Awaitility.await("node 2 knows all five").atMost(WsClient.TIMEOUT).until(() -> {
+                if (f[0] != null) {
+                    f[0].close();
+                }
+                f[0] = ChatClient.join(chat(cluster.node(2), "paged", "name=F"));
+                return f[0].welcome.getInt("memberCount") == 6;
+            });
+            members.add(f[0]);
+            assertEquals(3, names(f[0].welcome).size());
+            f[0].ws.send("{\"type\":\"members\",\"after\":" + f[0].welcome.getJsonNumber("more") + "}");
+            JsonObject page = f[0].nextOfType("members");
+            List<String> everyone = new ArrayList<>(names(f[0].welcome));
+            everyone.addAll(names(page));
+            // In the order node 2 learnt of them: node 1's from Redis's snapshot, in its order.
+            assertEquals(List.of("A", "B", "C", "D", "E", "F"), everyone.stream().sorted().toList());
+            assertEquals(6, page.getInt("memberCount"));
+            assertTrue(!page.containsKey("more"), "the last page: " + page);
+        } finally {
+            members.forEach(ChatClient::close);
+        }
+    }
+
     private static List<String> names(JsonObject welcome) {
         return welcome.getJsonArray("members").getValuesAs(JsonObject.class).stream().map(m -> m.getString("name")).toList();
     }

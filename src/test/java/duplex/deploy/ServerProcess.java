@@ -86,6 +86,14 @@ public abstract class ServerProcess implements AutoCloseable {
         return process == null ? Duration.ZERO : process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
+    /** The server's process id (its JVM's: every server here is started as {@code java ...}). */
+    public long pid() {
+        if (process == null) {
+            throw new IllegalStateException(name + " is not running");
+        }
+        return process.pid();
+    }
+
     public boolean isRunning() {
         return process != null && process.isAlive();
     }

@@ -74,6 +74,11 @@ public final class TomcatServer extends ServerProcess {
     protected List<String> command() throws IOException {
         prepareBase();
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g"));
+        // By hand, to see where a server's time goes: -Dserver.jfr=/abs/path/recording.jfr
+        String jfr = System.getProperty("server.jfr", "");
+        if (!jfr.isEmpty()) {
+            command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+        }
         command.addAll(ADD_OPENS);
         command.addAll(List.of(
                 "-Dcatalina.home=" + home,

@@ -14,7 +14,7 @@ import java.util.List;
  * changes of one tick) is applied in its documented order, joined, renamed, left, and comes out
  * as {@code {"type":"joined","member":...}}, {@code {"type":"renamed","member":...,"previous":...}},
  * {@code {"type":"left","member":...}}, as the page shows them: a join of someone already known
- * (from the welcome, or oneself) and a leave of someone unknown change nothing and are left out.
+ * (from the welcome or a page of members, or oneself) and a leave of someone unknown change nothing and are left out.
  * Any other frame is itself. One instance per connection; not thread-safe.
  */
 public final class ChatEvents {
@@ -29,6 +29,9 @@ public final class ChatEvents {
             known.clear();
             message.getJsonArray("members").forEach(m -> known.add(m.asJsonObject().getString("id")));
             known.add(message.getJsonObject("you").getString("id"));
+        }
+        if (type.equals("members")) {
+            message.getJsonArray("members").forEach(m -> known.add(m.asJsonObject().getString("id")));
         }
         if (!type.equals("presence")) {
             return List.of(message);
