@@ -59,6 +59,7 @@ public final class Duplex implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService closer;
     private final ExecutorService pinger;
+    private final ExecutorService roomTurns;
     private final MemoryBudget budget;
     private final Metrics metrics;
     private final Connections connections;
@@ -86,6 +87,10 @@ public final class Duplex implements AutoCloseable {
         // timeout: a pool of their own, so that neither the heartbeat nor the closes wait for them.
         this.pinger = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-pinger"));
         ((ThreadPoolExecutor) pinger).allowCoreThreadTimeOut(true);
+        // Where chat rooms apply joins and leaves (chat.Room), so that no container thread waits
+        // for a room: one task per room at a time, so a few threads serve every room.
+        this.roomTurns = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-rooms"));
+        ((ThreadPoolExecutor) roomTurns).allowCoreThreadTimeOut(true);
         this.budget = new MemoryBudget(settings.memoryPerAddress(), settings.memoryTotal());
         this.metrics = new Metrics(ENDPOINT_NAMES);
         this.originPolicy = settings.originPolicy();
@@ -102,7 +107,7 @@ public final class Duplex implements AutoCloseable {
         metrics.bus(bus::status);
         EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
         this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms(),
-                settings.chatMaxRoomsPerAddress(), settings.chatPresenceTick(), settings.chatMembersPage()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget);
+                settings.chatMaxRoomsPerAddress(), settings.chatPresenceTick(), settings.chatMembersPage()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget, roomTurns);
         metrics.rooms(rooms::occupied, rooms::lingering);
         metrics.budget(budget);
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, rooms::lingering, bus::status,
@@ -200,6 +205,13 @@ public final class Duplex implements AutoCloseable {
         stats.close();
         quotes.close(); // no more ticks into outboxes that are about to close
         connections.closeAll(new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down"), Duration.ofSeconds(5));
+        // The leaves of the connections just closed are still taken, and announced before the bus closes.
+        roomTurns.shutdown();
+        try {
+            roomTurns.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         rooms.close();
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();
@@ -208,8 +220,9 @@ public final class Duplex implements AutoCloseable {
         pinger.shutdownNow(); // pings queued for connections that are closed by now
         try {
             if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !closer.awaitTermination(5, TimeUnit.SECONDS)
-                    || !pinger.awaitTermination(5, TimeUnit.SECONDS)) {
+                    || !pinger.awaitTermination(5, TimeUnit.SECONDS) || !roomTurns.awaitTermination(5, TimeUnit.SECONDS)) {
                 closer.shutdownNow();
+                roomTurns.shutdownNow();
                 LOG.log(System.Logger.Level.WARNING, "Duplex threads did not stop within 5 s");
             }
         } catch (InterruptedException e) {

@@ -2,7 +2,6 @@ package duplex.chat;
 
 import duplex.app.DuplexConfigurator;
 import duplex.app.Settings;
-import duplex.bus.BusUnavailableException;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
@@ -28,7 +27,9 @@ import java.nio.ByteBuffer;
 import java.security.Principal;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
@@ -60,10 +61,18 @@ public final class ChatEndpoint {
     private final RateLimiter limiter;
     private final EndpointMetrics metrics;
 
+    /** Messages a client may send before its welcome; they are handled once the room took the join. */
+    private static final int MAX_EARLY_MESSAGES = 16;
+
     private volatile Outbox outbox;
     private volatile Participant participant;
     private volatile Room room;
     private volatile boolean errorLogged;
+    /** Guards {@link #early} and {@link #closed}, and orders the join's answer before later messages. */
+    private final Object turn = new Object();
+    /** Non-null while the room has not yet answered the join: the messages that came meanwhile. */
+    private List<ClientMessage> early;
+    private boolean closed;
 
     public ChatEndpoint(Settings settings, Connections connections, Rooms rooms, EndpointMetrics metrics) {
         this.metrics = metrics;
@@ -113,34 +122,82 @@ public final class ChatEndpoint {
             }
         }
         Participant joining = new Participant(newId(), name.get(), outbox, user != null);
-        Rooms.Joined joined;
-        try {
-            joined = rooms.join(roomName, joining, since);
-        } catch (BusUnavailableException e) {
-            // The room lives in Redis (a cluster) and Redis cannot be reached: come back later.
-            LOG.log(System.Logger.Level.DEBUG, "chat session {0}: room {1} unavailable: {2}", outbox.id(), roomName, e.getMessage());
-            refuse(CloseCodes.TRY_AGAIN_LATER, "chat unavailable, try again later");
-            return;
+        synchronized (turn) {
+            early = new ArrayList<>();
         }
+        // Returns at once: the room takes the join in its turn, and joined() hears how it went.
+        rooms.join(roomName, joining, since, joined -> joined(joining, roomName, joined));
+    }
+
+    /**
+     * The room's answer to this connection's join, on the rooms' executor (or at once for a
+     * refused room). Messages that came before it are handled now, in order, before any later
+     * one: until they are, {@link #message} adds to them instead of handling. No lock is held
+     * while handling: a send in the room may run another session's close on this thread.
+     */
+    private void joined(Participant joining, String roomName, Rooms.Joined joined) {
         if (joined instanceof Rooms.Joined.Refused refused) {
+            synchronized (turn) {
+                early = null; // the connection is closing: what it sent meanwhile goes nowhere
+            }
             switch (refused.why()) {
                 case ROOMS_FULL -> refuse(CloseCodes.TRY_AGAIN_LATER, TOO_MANY_ROOMS);
                 case ADDRESS_ROOMS_FULL -> refuse(CloseCodes.TRY_AGAIN_LATER, TOO_MANY_ROOMS_FROM_ADDRESS);
                 case NAME_OF_A_SIGNED_IN_MEMBER -> refuse(CloseCodes.VIOLATED_POLICY, "name taken by a signed-in member");
+                // The room lives in Redis (a cluster) and Redis cannot be reached: come back later.
+                case BUS_UNAVAILABLE -> refuse(CloseCodes.TRY_AGAIN_LATER, "chat unavailable, try again later");
                 case CLOSING -> { } // the welcome itself was refused: the outbox is already closing the session
             }
             return;
         }
-        participant = joining;
-        room = ((Rooms.Joined.In) joined).room();
+        Room in = ((Rooms.Joined.In) joined).room();
+        boolean leaveAgain;
+        synchronized (turn) {
+            leaveAgain = closed; // the connection closed while the room took the join
+            if (!leaveAgain) {
+                participant = joining;
+                room = in;
+            }
+        }
+        if (leaveAgain) {
+            rooms.leave(in, joining);
+            return;
+        }
         LOG.log(System.Logger.Level.DEBUG, "chat session {0} joined {1} as {2} ({3})",
-                session.getId(), roomName, joining.name(), joining.id());
+                outbox.id(), roomName, joining.name(), joining.id());
+        while (true) {
+            List<ClientMessage> before;
+            synchronized (turn) {
+                if (early == null || early.isEmpty()) {
+                    early = null; // from now on message() handles at once
+                    return;
+                }
+                before = early;
+                early = new ArrayList<>();
+            }
+            before.forEach(this::handle);
+        }
     }
 
     @OnMessage
     public void message(ClientMessage message) {
+        outbox.received(approximateBytes(message));
+        synchronized (turn) {
+            if (early != null) {
+                // Before the welcome: kept for joined(), a few at most.
+                if (early.size() < MAX_EARLY_MESSAGES) {
+                    early.add(message);
+                } else {
+                    reply(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages before the welcome; this one was not taken"));
+                }
+                return;
+            }
+        }
+        handle(message);
+    }
+
+    private void handle(ClientMessage message) {
         Outbox out = outbox;
-        out.received(approximateBytes(message));
         Participant self = participant;
         Room here = room;
         if (self == null || here == null) {
@@ -221,8 +278,13 @@ public final class ChatEndpoint {
     @OnClose
     public void close(Session session, CloseReason reason) {
         connections.closed(outbox, reason); // counts and logs the close
-        Participant self = participant;
-        Room here = room;
+        Participant self;
+        Room here;
+        synchronized (turn) {
+            closed = true; // a join still in the room's queue leaves again when it is taken (joined())
+            self = participant;
+            here = room;
+        }
         if (self != null && here != null) {
             rooms.leave(here, self);
         }

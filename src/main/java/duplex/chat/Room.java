@@ -23,6 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,12 +54,20 @@ import java.util.function.LongConsumer;
  * N that fills or empties at once costs N frames per tick instead of a frame per member per change
  * (N²/2 for a room that empties). Messages are not delayed; presence lags them by at most a tick.
  *
+ * <p>Joins and leaves take turns ({@link #inTurn}): a container thread only queues them and
+ * returns, and one task on the rooms' executor applies a batch of them under one hold of the
+ * lock. A thousand members joining or leaving at once used to be a thousand container threads
+ * queued on this room's lock, every one of them a worker that could not answer anybody else,
+ * and a lock handed on a thousand times on two cores.
+ *
  * <p>Memory: every message kept in this node's copy of the history is charged in the
  * {@link MemoryBudget} to the address that posted it (messages from other nodes, or from members
  * gone by the time the bus delivers them, to {@link #CLUSTER}), and given back when it leaves the
  * history, when {@link Rooms} evicts it because the budget is full, or when the room is dropped.
  */
 public final class Room implements RoomListener {
+
+    private static final System.Logger LOG = System.getLogger(Room.class.getName());
 
     /** Whom history is charged to when its poster is not a member on this node. */
     static final String CLUSTER = "cluster";
@@ -95,6 +107,26 @@ public final class Room implements RoomListener {
     /** An announcement of the pending changes is scheduled. Guarded by the link's lock. */
     private boolean presenceScheduled;
 
+    /** Joins and leaves waiting for their turn, in the order they came. */
+    private final ConcurrentLinkedQueue<Turn<?>> turns = new ConcurrentLinkedQueue<>();
+    /** A task is scheduled (or running) on {@link #executor} to take the waiting turns. */
+    private final AtomicBoolean turnsScheduled = new AtomicBoolean();
+    /** Where turns are taken: the rooms' own threads, never the container's. */
+    private final Executor executor;
+    /** Most turns applied under one hold of the lock: other rooms' turns and this room's readers get their go in between. */
+    private static final int TURNS_PER_BATCH = 64;
+
+    /**
+     * Work done in its turn under the lock, and what to do with its result after the lock is
+     * released (tell the endpoint, which may then say something in the room).
+     */
+    private record Turn<T>(java.util.function.Supplier<T> underLock, Consumer<T> then) {
+        Runnable apply() {
+            T result = underLock.get();
+            return () -> then.accept(result);
+        }
+    }
+
     /**
      * How members hear of each other.
      *
@@ -130,7 +162,8 @@ public final class Room implements RoomListener {
      * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
      */
     Room(String name, String creator, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus, MemoryBudget budget,
-         Runnable overBudget, Presence presence) {
+         Runnable overBudget, Presence presence, Executor executor) {
+        this.executor = executor;
         this.fanOut = fanOut;
         this.presence = presence;
         this.name = name;
@@ -190,10 +223,16 @@ public final class Room implements RoomListener {
     }
 
     /**
-     * Sends the welcome to the newcomer, then announces it to the others. Does nothing unless the
-     * answer is {@link Admission#JOINED}.
+     * In its turn: sends the welcome to the newcomer, then announces it to the others (nothing
+     * unless the answer is {@link Admission#JOINED}); then tells {@code then}, on the rooms'
+     * executor, outside the lock.
      */
-    Admission join(Participant newcomer, OptionalLong since) {
+    void join(Participant newcomer, OptionalLong since, Consumer<Admission> then) {
+        inTurn(new Turn<>(() -> admit(newcomer, since), then));
+    }
+
+    /** {@link #join}'s work, with the link's lock held. */
+    private Admission admit(Participant newcomer, OptionalLong since) {
         return link.read(view -> {
             if (retired) {
                 return Admission.RETIRED;
@@ -308,9 +347,12 @@ public final class Room implements RoomListener {
         });
     }
 
-    /** Removes the participant and tells the others; a second call (the close after a cut-off) does nothing. */
-    void leave(Participant participant) {
-        link.read(view -> {
+    /**
+     * In its turn: removes the participant and tells the others; a second call (the close after a
+     * cut-off) does nothing. Then runs {@code then}, outside the lock.
+     */
+    void leave(Participant participant, Runnable then) {
+        inTurn(new Turn<Void>(() -> link.read(view -> {
             if (members.remove(participant.id()) != null) {
                 memberCount = members.size();
                 recipients = null;
@@ -318,7 +360,53 @@ public final class Room implements RoomListener {
                 link.leave(bus(participant.member()));
             }
             return null;
+        }), ignored -> then.run()));
+    }
+
+    /** Queues the turn; makes sure a task will take it. Never waits. */
+    private void inTurn(Turn<?> turn) {
+        turns.offer(turn);
+        scheduleTurns();
+    }
+
+    private void scheduleTurns() {
+        if (!turns.isEmpty() && turnsScheduled.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::takeTurns);
+            } catch (RejectedExecutionException e) {
+                takeTurns(); // shutting down: the closes of the last connections still leave their rooms
+            }
+        }
+    }
+
+    /**
+     * Applies up to {@link #TURNS_PER_BATCH} waiting turns under one hold of the lock, then their
+     * follow-ups outside it; schedules itself again if more are waiting. One such task per room at
+     * a time. A turn queued while this runs is seen either by the loop or by the check after
+     * {@code turnsScheduled} is cleared.
+     */
+    private void takeTurns() {
+        List<Runnable> after = new ArrayList<>();
+        link.read(view -> {
+            Turn<?> turn;
+            while (after.size() < TURNS_PER_BATCH && (turn = turns.poll()) != null) {
+                try {
+                    after.add(turn.apply());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "room {0}: a join or leave failed: {1}", name, e.toString());
+                }
+            }
+            return null;
         });
+        for (Runnable then : after) {
+            try {
+                then.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "room {0}: after a join or leave: {1}", name, e.toString());
+            }
+        }
+        turnsScheduled.set(false);
+        scheduleTurns();
     }
 
     /**

@@ -1,6 +1,7 @@
 package duplex.chat;
 
 import duplex.bus.Bus;
+import duplex.bus.BusUnavailableException;
 import duplex.guard.MemoryBudget;
 
 import java.time.Clock;
@@ -10,11 +11,13 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -59,7 +62,9 @@ public final class Rooms implements AutoCloseable {
         /** The chosen name looks like a signed-in member's in the room (1008). */
         NAME_OF_A_SIGNED_IN_MEMBER,
         /** The joiner's outbox did not take the welcome: the connection is already closing. */
-        CLOSING
+        CLOSING,
+        /** The room lives in Redis (a cluster) and Redis cannot be reached now (1013). */
+        BUS_UNAVAILABLE
     }
 
     /** What {@link #join} did: the participant is in a room, or was refused. */
@@ -83,13 +88,17 @@ public final class Rooms implements AutoCloseable {
     private final Bus bus;
     private final MemoryBudget budget;
     private final AtomicBoolean evictionScheduled = new AtomicBoolean();
+    /** Where the rooms take their turns of joins and leaves (see {@link Room}): never a container thread. */
+    private final Executor turns;
 
     /**
      * @param fanOut told how long each broadcast took to queue to every member, in nanoseconds
      * @param budget what the history of every room is charged to
+     * @param turns  where the rooms apply joins and leaves (a few threads of our own)
      */
     public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler, LongConsumer fanOut, Bus bus,
-                 MemoryBudget budget) {
+                 MemoryBudget budget, Executor turns) {
+        this.turns = turns;
         this.bus = bus;
         this.limits = limits;
         this.clock = clock;
@@ -106,39 +115,48 @@ public final class Rooms implements AutoCloseable {
                 : quarter.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : quarter;
     }
 
-    /** Puts the participant into the named room (created if needed), its welcome first. */
-    public Joined join(String name, Participant participant, OptionalLong since) {
+    /**
+     * Puts the participant into the named room (created if needed), its welcome first, and then
+     * tells {@code then} what happened: at once when the room is refused, else when its turn in
+     * the room came (on the rooms' executor). Never waits for the room.
+     */
+    public void join(String name, Participant participant, OptionalLong since, Consumer<Joined> then) {
         String address = participant.outbox().remoteAddress();
-        while (true) {
-            Room room = rooms.get(name);
-            if (room == null) {
-                Refusal refusal = reserveRoomFor(address);
-                if (refusal != null) {
-                    return new Joined.Refused(refusal);
-                }
-                Room[] created = new Room[1];
-                try {
-                    // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
-                    room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
-                            fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage())));
-                } finally {
-                    if (created[0] == null) {
-                        unreserve(address); // someone else created it meanwhile, or the bus failed
-                    }
+        Room room = rooms.get(name);
+        if (room == null) {
+            Refusal refusal = reserveRoomFor(address);
+            if (refusal != null) {
+                then.accept(new Joined.Refused(refusal));
+                return;
+            }
+            Room[] created = new Room[1];
+            try {
+                // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
+                room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
+                        fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage()),
+                        turns));
+            } catch (BusUnavailableException e) {
+                LOG.log(System.Logger.Level.DEBUG, "room {0} unavailable: {1}", name, e.getMessage());
+                then.accept(new Joined.Refused(Refusal.BUS_UNAVAILABLE));
+                return;
+            } finally {
+                if (created[0] == null) {
+                    unreserve(address); // someone else created it meanwhile, or the bus failed
                 }
             }
-            switch (room.join(participant, since)) {
-                case JOINED:
-                    return new Joined.In(room);
-                case NAME_OF_A_SIGNED_IN_MEMBER:
-                    return new Joined.Refused(Refusal.NAME_OF_A_SIGNED_IN_MEMBER);
-                case WELCOME_REFUSED:
-                    return new Joined.Refused(Refusal.CLOSING);
-                case RETIRED:
-                    break;
-            }
-            forget(room); // retired under our feet: help the sweeper, then try again
         }
+        Room joining = room;
+        joining.join(participant, since, admission -> {
+            switch (admission) {
+                case JOINED -> then.accept(new Joined.In(joining));
+                case NAME_OF_A_SIGNED_IN_MEMBER -> then.accept(new Joined.Refused(Refusal.NAME_OF_A_SIGNED_IN_MEMBER));
+                case WELCOME_REFUSED -> then.accept(new Joined.Refused(Refusal.CLOSING));
+                case RETIRED -> {
+                    forget(joining); // retired under our feet: help the sweeper, then try again
+                    join(name, participant, since, then);
+                }
+            }
+        });
     }
 
     /** Counts one more room for the address, or says why it may not have one. */
@@ -193,11 +211,13 @@ public final class Rooms implements AutoCloseable {
         }
     }
 
+    /** Takes the participant out of the room in the room's turn; never waits for the room. */
     public void leave(Room room, Participant participant) {
-        room.leave(participant);
-        if (limits.linger().isZero() && room.retireIfIdle(System.nanoTime(), 0)) {
-            forget(room);
-        }
+        room.leave(participant, () -> {
+            if (limits.linger().isZero() && room.retireIfIdle(System.nanoTime(), 0)) {
+                forget(room);
+            }
+        });
     }
 
     /** Rooms that exist, lingering empty ones included (what {@code duplex.chat.max-rooms} caps). */

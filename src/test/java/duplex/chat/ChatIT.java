@@ -60,6 +60,50 @@ class ChatIT {
      * maps a trailing slash, {@code //} and {@code ;x=1} to the same room (the guard answers 401
      * with the login challenge), Payara and standalone Tyrus map none of them (404) or refuse (403).
      */
+    /**
+     * A client may send right after its handshake, before its welcome (the room takes the join in
+     * its own turn): those messages are taken, after the welcome, in order.
+     */
+    @Test
+    void messagesSentBeforeTheWelcomeAreTakenInOrderAfterIt() {
+        URI uri = server.ws("chat/early?name=Eager");
+        try (duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(uri)) {
+            assertEquals(101, raw.handshake(uri, java.util.Map.of()).status());
+            for (int i = 0; i < 10; i++) {
+                raw.sendText("{\"type\":\"say\",\"text\":\"early " + i + "\"}");
+            }
+            JsonObject welcome = ChatClient.parse(raw.readFrame().text());
+            assertEquals("welcome", welcome.getString("type"));
+            List<String> texts = new ArrayList<>();
+            while (texts.size() < 10) {
+                JsonObject next = ChatClient.parse(raw.readFrame().text());
+                if (next.getString("type").equals("message")) {
+                    texts.add(next.getString("text"));
+                }
+            }
+            assertEquals(java.util.stream.IntStream.range(0, 10).mapToObj(i -> "early " + i).toList(), texts);
+        }
+    }
+
+    /** Connections that close right after their handshake, their joins perhaps still queued, leave no member behind. */
+    @Test
+    void aCloseRightAfterTheHandshakeLeavesNoMemberBehind() {
+        URI uri = server.ws("chat/gone-at-once?name=Ghost");
+        for (int i = 0; i < 5; i++) {
+            try (duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(uri)) {
+                assertEquals(101, raw.handshake(uri, java.util.Map.of()).status());
+                raw.sendClose(1000);
+                raw.awaitClose();
+            }
+        }
+        org.awaitility.Awaitility.await("the ghosts gone").atMost(WsClient.TIMEOUT).until(() -> {
+            try (ChatClient probe = ChatClient.join(server, "gone-at-once", "Probe")) {
+                return probe.welcome.getInt("memberCount") == 1;
+            }
+        });
+    }
+
+
     @Test
     void aStaffRoomIsNeverOpenToAnonymousUsersHoweverThePathIsWritten() {
         for (String path : List.of("chat/staff-ops/", "chat/staff-ops/?name=mallory", "chat//staff-ops", "chat/staff-ops;x=1",

@@ -31,7 +31,14 @@ class RoomsTest {
 
     private Rooms rooms(int maxRooms, int perAddress, Duration linger, MemoryBudget budget) {
         return new Rooms(new Rooms.Limits(50, linger, maxRooms, perAddress), Clock.systemUTC(), scheduler, nanos -> { },
-                new LocalBus(), budget);
+                new LocalBus(), budget, Runnable::run); // turns taken on the calling thread: every join is done when join returns
+    }
+
+    /** Joins on the calling thread (the direct executor above) and returns the answer. */
+    private static Rooms.Joined join(Rooms rooms, String room, Participant p) {
+        Rooms.Joined[] answer = new Rooms.Joined[1];
+        rooms.join(room, p, OptionalLong.empty(), joined -> answer[0] = joined);
+        return java.util.Objects.requireNonNull(answer[0], "answered at once");
     }
 
     private final java.util.Map<String, FakeSessions.Peer> peers = new java.util.HashMap<>();
@@ -45,7 +52,7 @@ class RoomsTest {
 
     /** Joins and leaves at once: the room lingers, empty, created by {@code address}. */
     private static Rooms.Joined visit(Rooms rooms, String room, Participant p) {
-        Rooms.Joined joined = rooms.join(room, p, OptionalLong.empty());
+        Rooms.Joined joined = join(rooms, room, p);
         if (joined instanceof Rooms.Joined.In in) {
             rooms.leave(in.room(), p);
         }
@@ -74,7 +81,7 @@ class RoomsTest {
         visit(rooms, "r1", participant("10.0.0.1", budget));
         visit(rooms, "r2", participant("10.0.0.1", budget));
         Participant stays = participant("10.0.0.1", budget);
-        assertInstanceOf(Rooms.Joined.In.class, rooms.join("r3", stays, OptionalLong.empty()));
+        assertInstanceOf(Rooms.Joined.In.class, join(rooms, "r3", stays));
         // Full, but r1 and r2 are only lingering: r1, empty the longest, makes way.
         assertInstanceOf(Rooms.Joined.In.class, visit(rooms, "r4", participant("10.0.0.2", budget)));
         assertEquals(3, rooms.count());
@@ -82,8 +89,8 @@ class RoomsTest {
         assertEquals(2, rooms.createdBy("10.0.0.1"), "the dropped room no longer counts for its creator");
         // A full registry whose rooms all have members refuses.
         Rooms small = rooms(1, 100, Duration.ofMinutes(10), budget);
-        assertInstanceOf(Rooms.Joined.In.class, small.join("busy", participant("10.0.0.1", budget), OptionalLong.empty()));
-        Rooms.Joined refused = small.join("other", participant("10.0.0.2", budget), OptionalLong.empty());
+        assertInstanceOf(Rooms.Joined.In.class, join(small, "busy", participant("10.0.0.1", budget)));
+        Rooms.Joined refused = join(small, "other", participant("10.0.0.2", budget));
         assertEquals(Rooms.Refusal.ROOMS_FULL, ((Rooms.Joined.Refused) refused).why());
     }
 
@@ -92,7 +99,7 @@ class RoomsTest {
         MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
         Rooms rooms = rooms(100, 100, Duration.ZERO, budget);
         Participant alice = participant("10.0.0.1", budget);
-        Room room = ((Rooms.Joined.In) rooms.join("lobby", alice, OptionalLong.empty())).room();
+        Room room = ((Rooms.Joined.In) join(rooms, "lobby", alice)).room();
         for (int i = 0; i < 60; i++) {
             room.say(alice, "x".repeat(1000)).join();
         }
@@ -110,8 +117,8 @@ class RoomsTest {
         Rooms rooms = rooms(100, 100, Duration.ofMinutes(10), budget);
         Participant early = participant("10.0.0.1", budget);
         Participant late = participant("10.0.0.2", budget);
-        Room first = ((Rooms.Joined.In) rooms.join("first", early, OptionalLong.empty())).room();
-        Room second = ((Rooms.Joined.In) rooms.join("second", late, OptionalLong.empty())).room();
+        Room first = ((Rooms.Joined.In) join(rooms, "first", early)).room();
+        Room second = ((Rooms.Joined.In) join(rooms, "second", late)).room();
         for (int i = 0; i < 40; i++) {
             first.say(early, "o".repeat(2000)).join(); // about 4 KB each: 160 KB
         }
@@ -122,8 +129,41 @@ class RoomsTest {
         assertTrue(budget.used() <= 200_000, "back under the total: " + budget.used());
         assertTrue(budget.used("10.0.0.1") < budget.used("10.0.0.2"), "the older room's history went first");
         Participant joiner = participant("10.0.0.3", budget);
-        rooms.join("first", joiner, OptionalLong.of(0));
+        rooms.join("first", joiner, OptionalLong.of(0), joined -> { });
         String welcome = peers.get(joiner.id()).received.get(0);
         assertTrue(welcome.contains("\"recovered\":false"), "a joiner is told what was evicted");
+    }
+
+    /**
+     * Joins and leaves wait for the room's turn on the rooms' executor: queuing one never runs it
+     * on the caller's thread, a batch is applied in the order it came, and a leave queued behind
+     * a join takes the member out again.
+     */
+    @Test
+    void joinsAndLeavesTakeTheirTurnOnTheRoomsExecutorInOrder() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        java.util.ArrayDeque<Runnable> executor = new java.util.ArrayDeque<>();
+        Rooms rooms = new Rooms(new Rooms.Limits(50, Duration.ofMinutes(10), 100, 100), Clock.systemUTC(), scheduler, nanos -> { },
+                new LocalBus(), budget, executor::add);
+        Participant alice = participant("10.0.0.1", budget);
+        Participant bob = participant("10.0.0.1", budget);
+        java.util.List<String> answers = new java.util.ArrayList<>();
+        Room[] room = new Room[1];
+        rooms.join("turns", alice, OptionalLong.empty(), joined -> {
+            answers.add("alice " + joined.getClass().getSimpleName());
+            room[0] = ((Rooms.Joined.In) joined).room();
+        });
+        rooms.join("turns", bob, OptionalLong.empty(), joined -> answers.add("bob " + joined.getClass().getSimpleName()));
+        assertEquals(java.util.List.of(), answers, "nothing happens on the caller's thread");
+        assertEquals(java.util.List.of(), peers.get(alice.id()).received, "no welcome yet");
+        assertEquals(1, executor.size(), "one task takes the room's turns");
+        executor.poll().run();
+        assertEquals(java.util.List.of("alice In", "bob In"), answers);
+        assertTrue(peers.get(bob.id()).received.get(0).contains("\"memberCount\":2"), "bob's welcome counts alice");
+        rooms.leave(room[0], alice);
+        assertEquals(2, room[0].size(), "the leave waits for its turn");
+        executor.poll().run();
+        assertEquals(1, room[0].size());
+        assertTrue(executor.isEmpty());
     }
 }
