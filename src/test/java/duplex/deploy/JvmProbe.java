@@ -65,8 +65,8 @@ final class JvmProbe {
     }
 
     /**
-     * Threads that used more than {@code maxShare} of a core between two dumps {@code gapMillis}
-     * apart, or that sit RUNNABLE in a spin (Tomcat's wait for a message part, a yield loop), with
+     * Threads running Java code that used more than {@code maxShare} of a core between two dumps
+     * {@code gapMillis} apart, or that sit RUNNABLE in a spin (Tomcat's wait for a message part, a yield loop), with
      * their stacks: none should exist on an idle server.
      */
     List<String> spinning(long gapMillis, double maxShare) throws InterruptedException {
@@ -80,6 +80,9 @@ final class JvmProbe {
         double elapsedMillis = (System.nanoTime() - began) / 1e6;
         List<String> spinning = new ArrayList<>();
         for (ThreadInfo t : after) {
+            if (!t.stack().contains("\tat ")) {
+                continue; // no Java frames: the JIT's compiler threads, the VM's own; not application work
+            }
             double used = t.cpuMillis() - before.getOrDefault(t.name(), 0.0);
             boolean spin = t.runnable() && (t.stack().contains("acquireMessagePartInProgressSemaphore")
                     || t.stack().contains("java.lang.Thread.yield"));
