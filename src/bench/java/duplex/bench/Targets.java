@@ -177,7 +177,7 @@ final class Targets {
         List<String> command(Bench.Env env, int port) throws IOException {
             Path home = env.tomcatHome().toAbsolutePath();
             Path base = env.dir().resolve("tomcat-" + name).toAbsolutePath();
-            writeBase(home, base, port, contexts(env), serverXml(env));
+            writeBase(home, base, port, contexts(env), serverXml(env), env.tomcatConnector(), env.tomcatContextParams());
             List<String> command = javaCommand(env);
             command.addAll(List.of(
                     "--add-opens=java.base/java.lang=ALL-UNNAMED",
@@ -202,7 +202,8 @@ final class Targets {
          * share: maxConnections 20000 and acceptCount 1024. Stock Tomcat stops accepting past
          * 8192 connections (maxConnections) and the idle scenario holds 10000.
          */
-        static void writeBase(Path home, Path base, int port, Map<String, Path> contexts, Path serverXml) throws IOException {
+        static void writeBase(Path home, Path base, int port, Map<String, Path> contexts, Path serverXml,
+                              Map<String, String> connectorAttributes, Map<String, String> contextParams) throws IOException {
             deleteTree(base);
             for (String dir : List.of("conf/Catalina/localhost", "logs", "temp", "webapps", "work")) {
                 Files.createDirectories(base.resolve(dir));
@@ -230,9 +231,24 @@ final class Targets {
             if (serverXml != null) {
                 Files.copy(serverXml, base.resolve("conf/server.xml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
+            if (!connectorAttributes.isEmpty()) {
+                // Set on the connector, replacing the file's own value of the same attribute if it has one.
+                Path xml = base.resolve("conf/server.xml");
+                String text = Files.readString(xml);
+                for (Map.Entry<String, String> attribute : connectorAttributes.entrySet()) {
+                    String name = Pattern.quote(attribute.getKey());
+                    String value = Matcher.quoteReplacement(attribute.getValue());
+                    text = text.replaceAll("(<Connector\\b[^>]*?)\\s" + name + "=\"[^\"]*\"", "$1");
+                    text = text.replaceFirst("<Connector ", "<Connector " + Matcher.quoteReplacement(attribute.getKey()) + "=\"" + value + "\" ");
+                }
+                Files.writeString(xml, text);
+            }
+            StringBuilder parameters = new StringBuilder();
+            contextParams.forEach((name, value) -> parameters.append("  <Parameter name=\"").append(name).append("\" value=\"")
+                    .append(value).append("\" override=\"false\" />\n"));
             for (Map.Entry<String, Path> context : contexts.entrySet()) {
                 Files.writeString(base.resolve("conf/Catalina/localhost/" + context.getKey() + ".xml"),
-                        "<Context docBase=\"" + context.getValue().toAbsolutePath() + "\" />\n", StandardCharsets.UTF_8);
+                        "<Context docBase=\"" + context.getValue().toAbsolutePath() + "\">\n" + parameters + "</Context>\n", StandardCharsets.UTF_8);
             }
         }
 
