@@ -313,9 +313,27 @@ final class Targets {
             return Files.isRegularFile(deployed) ? deployed : null;
         }
 
+        /** The JVM options of the deployment (deploy/setenv.sh, one {@code CATALINA_OPTS="$CATALINA_OPTS -X..."} a line). */
+        static List<String> setenvOptions() {
+            Path setenv = Path.of("deploy/setenv.sh");
+            if (!Files.isRegularFile(setenv)) {
+                return List.of();
+            }
+            try {
+                Pattern line = Pattern.compile("^CATALINA_OPTS=\"\\$CATALINA_OPTS (\\S+)\"$");
+                return Files.readAllLines(setenv).stream().map(line::matcher).filter(Matcher::matches).map(m -> m.group(1)).toList();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
         @Override
         List<String> systemProperties(Bench.Env env, int port) {
-            List<String> properties = new ArrayList<>(env.duplexKnobs());
+            // The deployment's JVM options first, so that -Dbench.server-jvmargs (later on the line) can override them.
+            // -Dbench.setenv=false leaves them out (the stock JVM settings), to measure what they do.
+            List<String> properties = new ArrayList<>(Boolean.parseBoolean(Bench.Options.prop("bench.setenv", "true")) ? setenvOptions() : List.of());
+            properties.addAll(env.serverJvmArgs());
+            properties.addAll(env.duplexKnobs());
             properties.add("-Dduplex.http.port=" + port);
             properties.add("-Dduplex.http.address=127.0.0.1");
             return properties;
