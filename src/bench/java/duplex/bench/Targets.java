@@ -288,7 +288,7 @@ final class Targets {
     /** Duplex's WAR (target/duplex.war) on the same Tomcat 11. */
     static class DuplexTomcat extends TomcatTarget {
         DuplexTomcat() {
-            this("duplex-tomcat", "Duplex (`target/duplex.war`) on Tomcat 11 with its deployment's `deploy/server.xml`");
+            this("duplex-tomcat", "Duplex (`target/duplex.war`) on Tomcat 11 with its deployment's `deploy/server.xml` and the JVM options of `deploy/setenv.sh`");
         }
 
         DuplexTomcat(String name, String description) {
