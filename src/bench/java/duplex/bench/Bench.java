@@ -30,7 +30,8 @@ public final class Bench {
     record Options(boolean smoke, List<String> servers, Set<String> scenarios, int runs, int threads,
                    Duration warmup, Duration measure, int echoConnections, int echoSize, int largeSize,
                    int chatMembers, List<Integer> chatRates, Duration chatPaced, Duration chatFast, int chatWindow,
-                   Duration chatDrain, int idleConnections, int idleConcurrency, Duration idleSettle, Path out) {
+                   Duration chatDrain, int idleConnections, int idleConcurrency, Duration idleSettle, boolean idleDeflate,
+                   int idleAddresses, Path out) {
 
         static Options fromSystemProperties() {
             boolean smoke = "smoke".equals(System.getProperty("bench.mode", "full"));
@@ -53,6 +54,10 @@ public final class Bench {
                     Integer.parseInt(prop("bench.idle.connections", smoke ? "200" : "10000")),
                     Integer.parseInt(prop("bench.idle.concurrency", "8")),
                     Duration.ofMillis(Long.parseLong(prop("bench.idle.settle-ms", smoke ? "300" : "2000"))),
+                    // Idle connections open as a browser does: with the permessage-deflate offer (false: no offer).
+                    Boolean.parseBoolean(prop("bench.idle.deflate", "true")),
+                    // ... from this many loopback addresses, 127.0.0.2 and up (0: the system's choice, 127.0.0.1).
+                    Integer.parseInt(prop("bench.idle.addresses", "128")),
                     Path.of(prop("bench.out", smoke ? "target/bench/BENCHMARKS-smoke.md" : "docs/BENCHMARKS.md")));
         }
 
@@ -61,14 +66,19 @@ public final class Bench {
             return value == null || value.isBlank() ? fallback : value.trim();
         }
 
-        private static List<String> list(String csv) {
+        static List<String> list(String csv) {
             return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         }
     }
 
+    private static List<String> list(String csv) {
+        return Options.list(csv);
+    }
+
     /** Where things are on this machine, and the versions of what runs. */
     record Env(Path dir, Path tomcatHome, Path war, Path peers, String node, Path jfr, String serverHeap,
-               List<String> duplexKnobs, Map<String, String> cache) {
+               List<String> duplexKnobs, List<String> serverJvmArgs, Map<String, String> tomcatConnector, Map<String, String> tomcatContextParams,
+               Map<String, String> cache) {
 
         static final String SYSTEM_PYTHON = "/usr/bin/python3";
 
@@ -85,6 +95,12 @@ public final class Bench {
                     jfr == null || jfr.isBlank() ? null : Files.createDirectories(Path.of(jfr).toAbsolutePath()),
                     Options.prop("bench.server-heap", "1g"),
                     knobsFromProperties(),
+                    // Extra JVM options for every Java server, comma separated (-Dbench.server-jvmargs=-Xms64m,-XX:+UseSerialGC).
+                    list(Options.prop("bench.server-jvmargs", "")),
+                    // Extra attributes of the Tomcat targets' HTTP connector (-Dbench.tomcat.connector=socket.appReadBufSize=1024,...).
+                    contextParams(Options.prop("bench.tomcat.connector", "")),
+                    // Context parameters the Tomcat targets' context file sets (name=value,...), over the WAR's web.xml.
+                    contextParams(Options.prop("bench.tomcat.context-params", "")),
                     new java.util.concurrent.ConcurrentHashMap<>());
             if (node != null) {
                 env.installNpmPackages();
@@ -105,6 +121,16 @@ public final class Bench {
                 }
             }
             return knobs;
+        }
+
+        /** {@code name=value,name=value} */
+        private static Map<String, String> contextParams(String csv) {
+            Map<String, String> params = new LinkedHashMap<>();
+            for (String entry : list(csv)) {
+                int eq = entry.indexOf('=');
+                params.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+            }
+            return params;
         }
 
         Path peerScript(String name) {

@@ -34,6 +34,17 @@ final class Conn {
         }
     }
 
+    /**
+     * How a connection is opened: the {@code Sec-WebSocket-Extensions} offer (null: none, as most
+     * load generators; {@link #BROWSER_DEFLATE_OFFER}: as Chromium and Firefox) and the local
+     * address to connect from (null: the system's choice).
+     */
+    record Opening(String extensions, java.net.InetAddress localAddress) {
+        static final Opening PLAIN = new Opening(null, null);
+    }
+
+    static final String BROWSER_DEFLATE_OFFER = "permessage-deflate; client_max_window_bits";
+
     private enum State { CONNECTING, HANDSHAKE, OPEN, CLOSING, CLOSED }
 
     private static final int OP_CONT = 0x0, OP_TEXT = 0x1, OP_BINARY = 0x2, OP_CLOSE = 0x8, OP_PING = 0x9, OP_PONG = 0xA;
@@ -54,6 +65,9 @@ final class Conn {
     private boolean fragmentsText;
     private int maskSeed = ThreadLocalRandom.current().nextInt() | 1;
 
+    private final Opening opening;
+    /** The server's {@code Sec-WebSocket-Extensions} answer, null when it negotiated none. */
+    volatile String negotiatedExtensions;
     final long connectStartNanos;
     volatile long openNanos;
     /** Scenario state, owned by the handler. */
@@ -62,6 +76,11 @@ final class Conn {
     long sentNanos;
 
     Conn(IoLoop loop, int id, URI uri, Handler handler) throws IOException {
+        this(loop, id, uri, handler, Opening.PLAIN);
+    }
+
+    Conn(IoLoop loop, int id, URI uri, Handler handler, Opening opening) throws IOException {
+        this.opening = opening;
         this.loop = loop;
         this.id = id;
         this.uri = uri;
@@ -69,6 +88,9 @@ final class Conn {
         this.channel = SocketChannel.open();
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        if (opening.localAddress() != null) {
+            channel.bind(new InetSocketAddress(opening.localAddress(), 0));
+        }
         this.connectStartNanos = System.nanoTime();
         int port = uri.getPort() > 0 ? uri.getPort() : 80;
         boolean connected = channel.connect(new InetSocketAddress(uri.getHost(), port));
@@ -125,6 +147,7 @@ final class Conn {
                 + "Upgrade: websocket\r\n"
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
+                + (opening.extensions() == null ? "" : "Sec-WebSocket-Extensions: " + opening.extensions() + "\r\n")
                 + "Sec-WebSocket-Version: 13\r\n\r\n";
         state = State.HANDSHAKE;
         synchronized (this) {
@@ -175,6 +198,9 @@ final class Conn {
         if (!response.startsWith("HTTP/1.1 101")) {
             throw new IOException("handshake refused: " + response.lines().findFirst().orElse(""));
         }
+        negotiatedExtensions = response.lines()
+                .filter(line -> line.regionMatches(true, 0, "Sec-WebSocket-Extensions:", 0, 25))
+                .map(line -> line.substring(25).trim()).findFirst().orElse(null);
         openNanos = System.nanoTime();
         state = State.OPEN;
         handler.opened(this);

@@ -50,6 +50,12 @@ final class Engine implements AutoCloseable {
 
     /** As above, connection {@code i} to {@code uris.apply(i)}. */
     List<Conn> open(IntFunction<URI> uris, int count, int concurrency, IntFunction<Conn.Handler> handlers, Duration timeout) {
+        return open(uris, count, concurrency, handlers, timeout, i -> Conn.Opening.PLAIN);
+    }
+
+    /** As above, connection {@code i} opened as {@code openings.apply(i)} says (extension offer, source address). */
+    List<Conn> open(IntFunction<URI> uris, int count, int concurrency, IntFunction<Conn.Handler> handlers, Duration timeout,
+                    IntFunction<Conn.Opening> openings) {
         Semaphore slots = new Semaphore(concurrency);
         CountDownLatch done = new CountDownLatch(count);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -91,7 +97,7 @@ final class Engine implements AutoCloseable {
                     }
                 };
                 int id = nextId.getAndIncrement();
-                conns.add(new Conn(loops[id % loops.length], id, uris.apply(i), tracking));
+                conns.add(new Conn(loops[id % loops.length], id, uris.apply(i), tracking, openings.apply(i)));
             }
             if (!done.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 throw new IllegalStateException("timed out opening connections: " + (count - done.getCount()) + " of " + count);

@@ -119,11 +119,15 @@ final class Report {
                         Column.of("chat-fast.server-us", "server CPU µs/delivery", 2)),
                 "chat");
         table(md, results, "5. Idle connections", options.idleConnections() + " connections held open (opened "
-                        + options.idleConcurrency() + " handshakes at a time); server memory growth per connection after a GC "
+                        + options.idleConcurrency() + " handshakes at a time"
+                        + (options.idleDeflate() ? ", each offering `" + Conn.BROWSER_DEFLATE_OFFER + "` as browsers do" : ", no extension offered")
+                        + (options.idleAddresses() > 0 ? ", from " + Math.min(options.idleAddresses(), 250) + " loopback addresses" : "")
+                        + "); server memory growth per connection after a GC "
                         + "(`jcmd GC.run` for JVMs, `gc()` for node and Python on SIGUSR2); heap only for JVMs.",
                 List.of(Column.kib("idle.rss-per-conn", "RSS KiB/conn"), Column.kib("idle.heap-per-conn", "heap KiB/conn"),
                         Column.ms("idle.handshake.p50", "handshake p50 ms"), Column.ms("idle.handshake.p99", "handshake p99 ms"),
-                        new Column("idle.rss", "RSS MiB", v -> v / 1024 / 1024, 0, false)),
+                        new Column("idle.rss", "RSS MiB", v -> v / 1024 / 1024, 0, false),
+                        Column.plain("idle.deflate", "deflate negotiated", 0)),
                 "idle");
 
         md.append("\n## Targets (issue 9)\n\n| target | server | reached | met |\n|---|---|---|---|\n");

@@ -398,6 +398,24 @@ final class Scenarios {
 
     // ---------------------------------------------------------------- idle connections (scenario 5)
 
+    /**
+     * Idle connection {@code i}: the browser's permessage-deflate offer (unless bench.idle.deflate=false),
+     * from loopback address 127.0.0.(2 + i mod bench.idle.addresses), so that no address holds more
+     * than a few dozen of them, as real clients would not.
+     */
+    private Conn.Opening idleOpening(int i) {
+        String offer = options.idleDeflate() ? Conn.BROWSER_DEFLATE_OFFER : null;
+        if (options.idleAddresses() <= 0) {
+            return new Conn.Opening(offer, null);
+        }
+        int host = 2 + i % Math.min(options.idleAddresses(), 250);
+        try {
+            return new Conn.Opening(offer, java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) host}));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     List<Map<String, Double>> idle() {
         int count = options.idleConnections();
         boolean jvm = server.target.jvm();
@@ -408,7 +426,8 @@ final class Scenarios {
             long heapBefore = ProcStats.gcAndHeapUsed(server.pid(), jvm);
             Engine.sleepMillis(500);
             long rssBefore = ProcStats.rssBytes(server.pid());
-            List<Conn> conns = engine.open(server.uri(server.target.echoPath()), count, options.idleConcurrency(), i -> quiet, Duration.ofSeconds(180));
+            java.net.URI echo = server.uri(server.target.echoPath());
+            List<Conn> conns = engine.open(i -> echo, count, options.idleConcurrency(), i -> quiet, Duration.ofSeconds(180), this::idleOpening);
             try {
                 Histogram handshakes = new Histogram(3);
                 for (Conn conn : conns) {
@@ -439,6 +458,12 @@ final class Scenarios {
                     figures.put("idle.heap-per-conn", (heapAfter - heapBefore) / (double) count);
                 }
                 figures.put("idle.rss", (double) rssAfter);
+                figures.put("idle.rss-before", (double) rssBefore);
+                if (heapAfter >= 0) {
+                    figures.put("idle.heap", (double) heapAfter);
+                }
+                figures.put("idle.deflate", (double) conns.stream().filter(c -> c.negotiatedExtensions != null
+                        && c.negotiatedExtensions.startsWith("permessage-deflate")).count());
                 figures.put("idle.handshake.p50", handshakes.getValueAtPercentile(50) / 1000.0);
                 figures.put("idle.handshake.p99", handshakes.getValueAtPercentile(99) / 1000.0);
                 runs.add(figures);

@@ -159,8 +159,12 @@ abstract class Target {
     List<String> javaCommand(Bench.Env env) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + env.serverHeap());
-        command.add("-XX:+UseG1GC");
+        // "default": the JVM's own heap sizing and collector, as the README's run command starts Tomcat.
+        if (!"default".equals(env.serverHeap())) {
+            command.add("-Xmx" + env.serverHeap());
+            command.add("-XX:+UseG1GC");
+        }
+        command.addAll(env.serverJvmArgs());
         if (env.jfr() != null) {
             command.add("-XX:StartFlightRecording=filename=" + env.jfr().resolve(name + ".jfr") + ",settings=profile");
         }

@@ -177,7 +177,7 @@ final class Targets {
         List<String> command(Bench.Env env, int port) throws IOException {
             Path home = env.tomcatHome().toAbsolutePath();
             Path base = env.dir().resolve("tomcat-" + name).toAbsolutePath();
-            writeBase(home, base, port, contexts(env), serverXml(env));
+            writeBase(home, base, port, contexts(env), serverXml(env), env.tomcatConnector(), env.tomcatContextParams());
             List<String> command = javaCommand(env);
             command.addAll(List.of(
                     "--add-opens=java.base/java.lang=ALL-UNNAMED",
@@ -202,7 +202,8 @@ final class Targets {
          * share: maxConnections 20000 and acceptCount 1024. Stock Tomcat stops accepting past
          * 8192 connections (maxConnections) and the idle scenario holds 10000.
          */
-        static void writeBase(Path home, Path base, int port, Map<String, Path> contexts, Path serverXml) throws IOException {
+        static void writeBase(Path home, Path base, int port, Map<String, Path> contexts, Path serverXml,
+                              Map<String, String> connectorAttributes, Map<String, String> contextParams) throws IOException {
             deleteTree(base);
             for (String dir : List.of("conf/Catalina/localhost", "logs", "temp", "webapps", "work")) {
                 Files.createDirectories(base.resolve(dir));
@@ -230,9 +231,24 @@ final class Targets {
             if (serverXml != null) {
                 Files.copy(serverXml, base.resolve("conf/server.xml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
+            if (!connectorAttributes.isEmpty()) {
+                // Set on the connector, replacing the file's own value of the same attribute if it has one.
+                Path xml = base.resolve("conf/server.xml");
+                String text = Files.readString(xml);
+                for (Map.Entry<String, String> attribute : connectorAttributes.entrySet()) {
+                    String name = Pattern.quote(attribute.getKey());
+                    String value = Matcher.quoteReplacement(attribute.getValue());
+                    text = text.replaceAll("(<Connector\\b[^>]*?)\\s" + name + "=\"[^\"]*\"", "$1");
+                    text = text.replaceFirst("<Connector ", "<Connector " + Matcher.quoteReplacement(attribute.getKey()) + "=\"" + value + "\" ");
+                }
+                Files.writeString(xml, text);
+            }
+            StringBuilder parameters = new StringBuilder();
+            contextParams.forEach((name, value) -> parameters.append("  <Parameter name=\"").append(name).append("\" value=\"")
+                    .append(value).append("\" override=\"false\" />\n"));
             for (Map.Entry<String, Path> context : contexts.entrySet()) {
                 Files.writeString(base.resolve("conf/Catalina/localhost/" + context.getKey() + ".xml"),
-                        "<Context docBase=\"" + context.getValue().toAbsolutePath() + "\" />\n", StandardCharsets.UTF_8);
+                        "<Context docBase=\"" + context.getValue().toAbsolutePath() + "\">\n" + parameters + "</Context>\n", StandardCharsets.UTF_8);
             }
         }
 
@@ -272,7 +288,7 @@ final class Targets {
     /** Duplex's WAR (target/duplex.war) on the same Tomcat 11. */
     static class DuplexTomcat extends TomcatTarget {
         DuplexTomcat() {
-            this("duplex-tomcat", "Duplex (`target/duplex.war`) on Tomcat 11 with its deployment's `deploy/server.xml`");
+            this("duplex-tomcat", "Duplex (`target/duplex.war`) on Tomcat 11 with its deployment's `deploy/server.xml` and the JVM options of `deploy/setenv.sh`");
         }
 
         DuplexTomcat(String name, String description) {
@@ -297,9 +313,27 @@ final class Targets {
             return Files.isRegularFile(deployed) ? deployed : null;
         }
 
+        /** The JVM options of the deployment (deploy/setenv.sh, one {@code CATALINA_OPTS="$CATALINA_OPTS -X..."} a line). */
+        static List<String> setenvOptions() {
+            Path setenv = Path.of("deploy/setenv.sh");
+            if (!Files.isRegularFile(setenv)) {
+                return List.of();
+            }
+            try {
+                Pattern line = Pattern.compile("^CATALINA_OPTS=\"\\$CATALINA_OPTS (\\S+)\"$");
+                return Files.readAllLines(setenv).stream().map(line::matcher).filter(Matcher::matches).map(m -> m.group(1)).toList();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
         @Override
         List<String> systemProperties(Bench.Env env, int port) {
-            List<String> properties = new ArrayList<>(env.duplexKnobs());
+            // The deployment's JVM options first, so that -Dbench.server-jvmargs (later on the line) can override them.
+            // -Dbench.setenv=false leaves them out (the stock JVM settings), to measure what they do.
+            List<String> properties = new ArrayList<>(Boolean.parseBoolean(Bench.Options.prop("bench.setenv", "true")) ? setenvOptions() : List.of());
+            properties.addAll(env.serverJvmArgs());
+            properties.addAll(env.duplexKnobs());
             properties.add("-Dduplex.http.port=" + port);
             properties.add("-Dduplex.http.address=127.0.0.1");
             return properties;

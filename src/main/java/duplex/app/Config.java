@@ -95,6 +95,19 @@ public final class Config {
         return value;
     }
 
+    /** A switch: {@code on} or {@code off} ({@code true}/{@code false} also read), any case. */
+    public boolean onOff(String knob, boolean defaultValue) {
+        Optional<String> raw = raw(knob);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        return switch (raw.get().toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw invalid(knob, raw.get(), "on or off");
+        };
+    }
+
     /** Durations are ISO-8601 ({@code PT30S}), a number with a unit ({@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}), or 0. */
     public Duration duration(String knob, Duration defaultValue, Duration min, Duration max) {
         Optional<String> raw = raw(knob);

@@ -7,6 +7,7 @@ import duplex.guard.OpsAccess;
 import duplex.guard.StaffRooms;
 import duplex.guard.TrustedProxies;
 import duplex.ops.StatsEndpoint;
+import jakarta.websocket.Extension;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -114,6 +115,27 @@ public class DuplexConfigurator extends ServerEndpointConfig.Configurator {
         }
         properties.put(RemoteAddress.USER_PROPERTY, client.address());
     }
+
+    /**
+     * Declines {@code permessage-deflate} unless {@code duplex.permessage-deflate} is on. Every
+     * browser offers it, and Tomcat negotiates whatever is offered and installed: each such
+     * connection then holds a zlib deflater and inflater (about 130 KiB of native memory, kept
+     * for the connection's life however idle it is, and not given back to the system after it
+     * closes), and each member's copy of a broadcast is compressed on its own. Declining is the
+     * portable way (Tomcat, Tyrus, Payara): the 101 then carries no {@code Sec-WebSocket-Extensions}
+     * for it and the client sends uncompressed frames. With the knob on, the container's own choice
+     * stands (Tomcat negotiates it; Tyrus and Payara install no implementation of it by default).
+     */
+    @Override
+    public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
+        if (settings().permessageDeflate()) {
+            return super.getNegotiatedExtensions(installed, requested);
+        }
+        List<Extension> kept = requested.stream().filter(e -> !PERMESSAGE_DEFLATE.equalsIgnoreCase(e.getName())).toList();
+        return super.getNegotiatedExtensions(installed, kept);
+    }
+
+    static final String PERMESSAGE_DEFLATE = "permessage-deflate";
 
     /**
      * The running application's settings, for parts the container builds itself (decoders get

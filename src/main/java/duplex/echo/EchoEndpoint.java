@@ -55,9 +55,24 @@ public final class EchoEndpoint {
         this.connections = connections;
     }
 
+    /**
+     * The part size /echo reads in: Tomcat's stock whole-message buffer size. WEB-INF/web.xml makes
+     * Tomcat's default far smaller, so that an idle connection holds little; Tomcat reallocates a
+     * session's buffer to the session's size at its first message of that kind, so a connection
+     * that talks gets parts of this size, as before, and one that never does keeps the small one.
+     */
+    static final int PART_SIZE = 8192;
+
     @OnOpen
     public void open(Session session) {
         outbox = connections.open(NAME, session);
+        // Only ever raised: Tyrus (and Payara) start far above this, and a smaller size there would be a limit.
+        if (session.getMaxTextMessageBufferSize() < PART_SIZE) {
+            session.setMaxTextMessageBufferSize(PART_SIZE);
+        }
+        if (session.getMaxBinaryMessageBufferSize() < PART_SIZE) {
+            session.setMaxBinaryMessageBufferSize(PART_SIZE);
+        }
     }
 
     @OnMessage

@@ -35,6 +35,18 @@ class ConfigTest {
     }
 
     @Test
+    void switchesAreOnOrOffAndAnythingElseNamesTheKnob() {
+        String knob = "duplex.permessage-deflate";
+        assertEquals(true, Config.of(Map.of(knob, "on")).onOff(knob, false));
+        assertEquals(true, Config.of(Map.of(knob, "TRUE")).onOff(knob, false));
+        assertEquals(false, Config.of(Map.of(knob, "Off")).onOff(knob, true));
+        assertEquals(false, Config.of(Map.of()).onOff(knob, false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Config.of(Map.of(knob, "yes")).onOff(knob, false));
+        assertTrue(e.getMessage().contains(knob) && e.getMessage().contains("DUPLEX_PERMESSAGE_DEFLATE"), e.getMessage());
+    }
+
+    @Test
     void environmentNamesAreDerivedFromKnobNames() {
         assertEquals("DUPLEX_OUTBOX_MAX_BYTES", Config.environmentName("duplex.outbox.max-bytes"));
     }

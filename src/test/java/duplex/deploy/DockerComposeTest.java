@@ -153,6 +153,26 @@ class DockerComposeTest {
     }
 
     @Test
+    void everyTomcatRunsWithTheDeploymentsJvmOptionsAndConnectorBuffers() throws Exception {
+        List<String> options = TomcatServer.setenvOptions();
+        assertTrue(options.contains("-Dorg.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE=2048"), "deploy/setenv.sh: " + options);
+        for (String name : List.of("tomcat", "node1", "node2")) {
+            assertEquals("/usr/local/tomcat/bin/setenv.sh", volumes(name).get("./deploy/setenv.sh"), name + " mounts deploy/setenv.sh");
+        }
+        // The run command (mvn package cargo:run) is the README's first deployment: the same options, the same buffers.
+        String pom = read(Path.of("pom.xml"));
+        Matcher jvmargs = Pattern.compile("<cargo.jvmargs>([^<]*)</cargo.jvmargs>").matcher(pom);
+        assertTrue(jvmargs.find(), "pom.xml has cargo.jvmargs");
+        List<String> cargo = List.of(jvmargs.group(1).trim().split("\\s+"));
+        assertTrue(cargo.containsAll(options), "cargo.jvmargs " + cargo + " lacks some of deploy/setenv.sh's " + options);
+        for (String attribute : List.of("socket.appReadBufSize", "socket.appWriteBufSize")) {
+            Matcher replacement = Pattern.compile("<attributeName>" + Pattern.quote(attribute) + "</attributeName>\\s*<value>([^<]*)</value>").matcher(pom);
+            assertTrue(replacement.find(), "cargo:run sets " + attribute);
+            assertEquals(serverXmlDefault(attribute), replacement.group(1), attribute + " in cargo:run and deploy/server.xml");
+        }
+    }
+
+    @Test
     void everyKnobIsPassedThroughToBothServers() {
         Set<String> expected = Knobs.readByTheCode().stream().map(Config::environmentName).collect(Collectors.toCollection(TreeSet::new));
         for (String name : SERVERS) {

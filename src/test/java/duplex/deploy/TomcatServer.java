@@ -80,6 +80,7 @@ public final class TomcatServer extends ServerProcess {
             command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
         }
         command.addAll(ADD_OPENS);
+        command.addAll(setenvOptions()); // the deployment's own JVM options, so that the tests run with them
         command.addAll(List.of(
                 "-Dcatalina.home=" + home,
                 "-Dcatalina.base=" + base,
@@ -94,6 +95,19 @@ public final class TomcatServer extends ServerProcess {
                 "-classpath", home.resolve("bin/bootstrap.jar") + java.io.File.pathSeparator + home.resolve("bin/tomcat-juli.jar"),
                 "org.apache.catalina.startup.Bootstrap", "start"));
         return command;
+    }
+
+    static final Path SETENV = Path.of("deploy", "setenv.sh");
+    private static final java.util.regex.Pattern SETENV_LINE = java.util.regex.Pattern.compile("^CATALINA_OPTS=\"\\$CATALINA_OPTS (\\S+)\"$");
+
+    /** The JVM options deploy/setenv.sh adds, in order (each a line {@code CATALINA_OPTS="$CATALINA_OPTS -X..."}). */
+    static List<String> setenvOptions() {
+        try {
+            return Files.readAllLines(SETENV).stream().map(SETENV_LINE::matcher).filter(java.util.regex.Matcher::matches)
+                    .map(m -> m.group(1)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void prepareBase() throws IOException {
