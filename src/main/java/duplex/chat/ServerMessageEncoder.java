@@ -1,6 +1,6 @@
 package duplex.chat;
 
-import jakarta.json.Json;
+import duplex.protocol.Jsons;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonBuilderFactory;
 import jakarta.json.JsonObject;
@@ -22,7 +22,7 @@ import java.util.function.Function;
 public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
 
     /** Looked up once: {@code Json.createObjectBuilder()} searches for the provider on every call. */
-    private static final JsonBuilderFactory JSON = Json.createBuilderFactory(Map.of());
+    private static final JsonBuilderFactory JSON = Jsons.createBuilderFactory(Map.of());
 
     /** Always three fraction digits, as in {@code 2026-11-21T22:40:30.120Z} ({@link Instant#toString} drops zeros). */
     private static final DateTimeFormatter TIMESTAMP =
@@ -81,7 +81,7 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
     static String welcome(String room, Member you, List<Member> members, List<String> historyJson, Boolean recovered,
                           Function<Member, String> memberJson) {
         StringBuilder out = new StringBuilder(128 + 64 * members.size() + historyJson.stream().mapToInt(String::length).sum());
-        out.append("{\"type\":\"welcome\",\"room\":").append(Json.createValue(room).toString())
+        out.append("{\"type\":\"welcome\",\"room\":").append(Jsons.createValue(room).toString())
                 .append(",\"you\":").append(memberJson.apply(you))
                 .append(",\"members\":[");
         String separator = "";
