@@ -7,7 +7,7 @@ import duplex.bus.RoomListener;
 import duplex.bus.RoomView;
 import duplex.delivery.Frame;
 import duplex.guard.MemoryBudget;
-import jakarta.json.Json;
+import duplex.protocol.Jsons;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 
@@ -594,7 +594,7 @@ public final class Room implements RoomListener {
 
     /** What the bus carries for a message: everything but the room and the seq, which it adds. */
     private static String body(Member from, String text, Instant ts) {
-        return Json.createObjectBuilder()
+        return Jsons.createObjectBuilder()
                 .add("id", from.id())
                 .add("name", from.name())
                 .add("verified", from.verified())
@@ -605,7 +605,7 @@ public final class Room implements RoomListener {
     }
 
     private ServerMessage.Message message(Posted posted) {
-        try (JsonReader reader = Json.createReader(new StringReader(posted.body()))) {
+        try (JsonReader reader = Jsons.createReader(new StringReader(posted.body()))) {
             JsonObject body = reader.readObject();
             Member from = new Member(body.getString("id"), body.getString("name"), body.getBoolean("verified", false));
             return new ServerMessage.Message(name, posted.seq(), from, body.getString("text"), Instant.parse(body.getString("ts")));

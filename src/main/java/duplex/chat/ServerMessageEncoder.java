@@ -1,6 +1,6 @@
 package duplex.chat;
 
-import jakarta.json.Json;
+import duplex.protocol.Jsons;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonBuilderFactory;
 import jakarta.json.JsonObject;
@@ -21,7 +21,7 @@ import java.util.Map;
 public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
 
     /** Looked up once: {@code Json.createObjectBuilder()} searches for the provider on every call. */
-    private static final JsonBuilderFactory JSON = Json.createBuilderFactory(Map.of());
+    private static final JsonBuilderFactory JSON = Jsons.createBuilderFactory(Map.of());
 
     /** Always three fraction digits, as in {@code 2026-11-21T22:40:30.120Z} ({@link Instant#toString} drops zeros). */
     private static final DateTimeFormatter TIMESTAMP =
@@ -84,7 +84,7 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
     static String welcome(String room, String youJson, List<String> membersJson, int memberCount, Long more,
                           List<String> historyJson, Boolean recovered) {
         StringBuilder out = new StringBuilder(160 + length(membersJson) + length(historyJson));
-        out.append("{\"type\":\"welcome\",\"room\":").append(Json.createValue(room).toString())
+        out.append("{\"type\":\"welcome\",\"room\":").append(Jsons.createValue(room).toString())
                 .append(",\"you\":").append(youJson);
         appendMembers(out, membersJson, memberCount, more);
         out.append(",\"history\":[");

@@ -59,6 +59,8 @@ public final class Outbox {
     private final Session session;
     private final String endpoint;
     private final RemoteEndpoint.Async remote;
+    /** The context class loader sends run under, or null for the thread's own: see {@link SendLoader}. */
+    private final ClassLoader sendLoader;
     private final Executor closer;
     /** Runs pings: a ping is a blocking send in the API, so never on the caller's (the heartbeat's) thread. */
     private final Executor pinger;
@@ -118,6 +120,7 @@ public final class Outbox {
         this.addressRate = addressRate;
         this.endpoint = endpoint;
         this.remote = session.getAsyncRemote();
+        this.sendLoader = SendLoader.forSession(session);
         this.closer = closer;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
@@ -425,11 +428,13 @@ public final class Outbox {
             if (closed.get() || !sending.compareAndSet(false, true)) {
                 return;
             }
+            ClassLoader own = underSendLoader();
             try {
                 remote.sendPing(EMPTY.duplicate());
             } catch (IOException | RuntimeException e) {
                 failed(e);
             } finally {
+                restoreLoader(own);
                 sending.set(false);
             }
         } finally {
@@ -475,6 +480,23 @@ public final class Outbox {
         Send send = holding;
         if (send != null) {
             send.releasePlace();
+        }
+    }
+
+    /** Switches this thread to {@link #sendLoader} (if any) for a send; returns the loader to restore. */
+    private ClassLoader underSendLoader() {
+        if (sendLoader == null) {
+            return null;
+        }
+        Thread thread = Thread.currentThread();
+        ClassLoader own = thread.getContextClassLoader();
+        thread.setContextClassLoader(sendLoader);
+        return own;
+    }
+
+    private void restoreLoader(ClassLoader own) {
+        if (sendLoader != null) {
+            Thread.currentThread().setContextClassLoader(own);
         }
     }
 
@@ -610,6 +632,7 @@ public final class Outbox {
         boolean start() {
             holding = this;
             inFlightSince = System.nanoTime() | 1;
+            ClassLoader own = underSendLoader();
             try {
                 if (frame instanceof Frame.Text text) {
                     remote.sendText(text.text(), this);
@@ -618,6 +641,8 @@ public final class Outbox {
                 }
             } catch (RuntimeException e) {
                 onResult(new SendResult(e));
+            } finally {
+                restoreLoader(own);
             }
             return !state.compareAndSet(ON_THE_WIRE, RETURNED);
         }

@@ -1,6 +1,6 @@
 package duplex.ops;
 
-import jakarta.json.Json;
+import duplex.protocol.Jsons;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
@@ -85,19 +85,19 @@ public final class Health {
         Status status = reason == null ? Status.UP : Status.DOWN;
 
         Duration uptime = uptime();
-        JsonObjectBuilder perEndpoint = Json.createObjectBuilder();
+        JsonObjectBuilder perEndpoint = Jsons.createObjectBuilder();
         int total = 0;
         for (Map.Entry<String, Integer> entry : connections.get().entrySet()) {
             perEndpoint.add(entry.getKey(), entry.getValue());
             total += entry.getValue();
         }
-        JsonObjectBuilder busJson = Json.createObjectBuilder()
+        JsonObjectBuilder busJson = Jsons.createObjectBuilder()
                 .add("type", busNow.kind())
                 .add("state", busNow.state().name().toLowerCase(Locale.ROOT));
         if (busNow.state() == BusStatus.State.RECONNECTING) {
             busJson.add("unreachableSeconds", unreachable.toMillis() / 1000.0);
         }
-        JsonObjectBuilder json = Json.createObjectBuilder()
+        JsonObjectBuilder json = Jsons.createObjectBuilder()
                 .add("status", status.name());
         if (reason != null) {
             json.add("reason", reason);
@@ -115,7 +115,7 @@ public final class Health {
 
     /** The body served when no Duplex is running in the web application (starting or stopped). */
     public static Report notRunning() {
-        return new Report(Status.DOWN, Json.createObjectBuilder()
+        return new Report(Status.DOWN, Jsons.createObjectBuilder()
                 .add("status", Status.DOWN.name())
                 .add("reason", "not running (starting or stopped)")
                 .build());

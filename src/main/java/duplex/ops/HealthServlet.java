@@ -1,7 +1,7 @@
 package duplex.ops;
 
 import duplex.app.Duplex;
-import jakarta.json.Json;
+import duplex.protocol.Jsons;
 import jakarta.json.JsonWriter;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -39,7 +39,7 @@ public class HealthServlet extends HttpServlet {
         response.setContentType("application/json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         response.setHeader("Cache-Control", "no-store");
-        try (JsonWriter writer = Json.createWriter(response.getOutputStream())) {
+        try (JsonWriter writer = Jsons.createWriter(response.getOutputStream())) {
             writer.writeObject(report.json());
         }
     }

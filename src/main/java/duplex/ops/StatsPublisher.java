@@ -2,7 +2,7 @@ package duplex.ops;
 
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
-import jakarta.json.Json;
+import duplex.protocol.Jsons;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -37,9 +37,9 @@ public final class StatsPublisher implements AutoCloseable {
     record Point(long time, Map<String, Integer> connections, double receivedPerSecond, double sentPerSecond,
                  double sentBytesPerSecond) {
         JsonObject toJson() {
-            JsonObjectBuilder open = Json.createObjectBuilder();
+            JsonObjectBuilder open = Jsons.createObjectBuilder();
             connections.forEach(open::add);
-            return Json.createObjectBuilder()
+            return Jsons.createObjectBuilder()
                     .add("time", time)
                     .add("connections", open)
                     .add("receivedPerSecond", round(receivedPerSecond))
@@ -117,14 +117,14 @@ public final class StatsPublisher implements AutoCloseable {
         }
 
         Health.Report report = health.check();
-        JsonArrayBuilder endpoints = Json.createArrayBuilder();
+        JsonArrayBuilder endpoints = Jsons.createArrayBuilder();
         for (EndpointMetrics endpoint : metrics.endpoints()) {
-            JsonObjectBuilder errors = Json.createObjectBuilder();
+            JsonObjectBuilder errors = Jsons.createObjectBuilder();
             endpoint.errorsTotal().forEach(errors::add);
-            JsonObjectBuilder closes = Json.createObjectBuilder();
+            JsonObjectBuilder closes = Jsons.createObjectBuilder();
             endpoint.closesTotal().forEach(closes::add);
             var fanOut = endpoint.fanOutTimer();
-            endpoints.add(Json.createObjectBuilder()
+            endpoints.add(Jsons.createObjectBuilder()
                     .add("name", endpoint.name())
                     .add("open", endpoint.openSessions())
                     .add("opened", endpoint.openedTotal())
@@ -136,13 +136,13 @@ public final class StatsPublisher implements AutoCloseable {
                     .add("rateLimited", endpoint.rateLimitedTotal())
                     .add("errors", errors)
                     .add("closes", closes)
-                    .add("fanOut", Json.createObjectBuilder()
+                    .add("fanOut", Jsons.createObjectBuilder()
                             .add("count", fanOut.count())
                             .add("meanMillis", round(fanOut.mean(TimeUnit.NANOSECONDS) / 1e6))
                             .add("maxMillis", round(fanOut.max(TimeUnit.NANOSECONDS) / 1e6))));
         }
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        return Json.createObjectBuilder()
+        return Jsons.createObjectBuilder()
                 .add("type", "snapshot")
                 .add("status", report.status().name())
                 .add("health", report.json())
@@ -150,7 +150,7 @@ public final class StatsPublisher implements AutoCloseable {
                 .add("endpoints", endpoints)
                 .add("rooms", report.json().getInt("rooms", 0))
                 .add("conflatedQuotes", metrics.conflatedQuotesTotal())
-                .add("jvm", Json.createObjectBuilder()
+                .add("jvm", Jsons.createObjectBuilder()
                         .add("heapUsedBytes", heap.getUsed())
                         .add("heapMaxBytes", heap.getMax())
                         .add("threads", ManagementFactory.getThreadMXBean().getThreadCount()))
@@ -162,9 +162,9 @@ public final class StatsPublisher implements AutoCloseable {
         synchronized (history) {
             points = new ArrayList<>(history);
         }
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = Jsons.createArrayBuilder();
         points.forEach(p -> array.add(p.toJson()));
-        return Json.createObjectBuilder()
+        return Jsons.createObjectBuilder()
                 .add("type", "history")
                 .add("historySeconds", HISTORY.toSeconds())
                 .add("points", array)

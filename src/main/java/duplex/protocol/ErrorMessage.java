@@ -1,6 +1,5 @@
 package duplex.protocol;
 
-import jakarta.json.Json;
 
 /**
  * {@code {"type":"error","code":"...","message":"..."}}: the answer to a bad request. The
@@ -9,7 +8,7 @@ import jakarta.json.Json;
 public record ErrorMessage(ErrorCode code, String message) {
 
     public String toJson() {
-        return Json.createObjectBuilder()
+        return Jsons.createObjectBuilder()
                 .add("type", "error")
                 .add("code", code.wire())
                 .add("message", message)

@@ -1,6 +1,5 @@
 package duplex.protocol;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -27,7 +26,7 @@ public final class JsonText {
             "org.eclipse.parsson.maxBigIntegerScale", 128,
             "org.eclipse.parsson.maxBigDecimalLength", 128,
             "org.eclipse.parsson.rejectDuplicateKeys", true);
-    private static final JsonParserFactory PARSERS = Json.createParserFactory(LIMITS);
+    private static final JsonParserFactory PARSERS = Jsons.createParserFactory(LIMITS);
 
     private JsonText() {
     }

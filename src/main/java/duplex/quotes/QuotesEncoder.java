@@ -1,6 +1,6 @@
 package duplex.quotes;
 
-import jakarta.json.Json;
+import duplex.protocol.Jsons;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.websocket.Encoder;
@@ -32,18 +32,18 @@ public final class QuotesEncoder implements Encoder.Text<QuotesEvent> {
     public static String toJson(QuotesEvent event) {
         // Java 17 has no pattern switch; the interface is sealed, so this chain is complete.
         if (event instanceof QuotesEvent.Update update) {
-            return fields(Json.createObjectBuilder().add("type", "quote"), update.quote()).build().toString();
+            return fields(Jsons.createObjectBuilder().add("type", "quote"), update.quote()).build().toString();
         }
         if (event instanceof QuotesEvent.Snapshot snapshot) {
-            JsonArrayBuilder quotes = Json.createArrayBuilder();
-            snapshot.quotes().forEach(quote -> quotes.add(fields(Json.createObjectBuilder(), quote)));
-            return Json.createObjectBuilder().add("type", "snapshot").add("quotes", quotes).build().toString();
+            JsonArrayBuilder quotes = Jsons.createArrayBuilder();
+            snapshot.quotes().forEach(quote -> quotes.add(fields(Jsons.createObjectBuilder(), quote)));
+            return Jsons.createObjectBuilder().add("type", "snapshot").add("quotes", quotes).build().toString();
         }
         if (event instanceof QuotesEvent.Symbols symbols) {
-            return Json.createObjectBuilder().add("type", "symbols").add("symbols", strings(symbols.symbols())).build().toString();
+            return Jsons.createObjectBuilder().add("type", "symbols").add("symbols", strings(symbols.symbols())).build().toString();
         }
         if (event instanceof QuotesEvent.Unsubscribed unsubscribed) {
-            return Json.createObjectBuilder().add("type", "unsubscribed").add("symbols", strings(unsubscribed.symbols())).build().toString();
+            return Jsons.createObjectBuilder().add("type", "unsubscribed").add("symbols", strings(unsubscribed.symbols())).build().toString();
         }
         return ((QuotesEvent.Error) event).error().toJson();
     }
@@ -61,7 +61,7 @@ public final class QuotesEncoder implements Encoder.Text<QuotesEvent> {
     }
 
     private static JsonArrayBuilder strings(List<String> values) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = Jsons.createArrayBuilder();
         values.forEach(array::add);
         return array;
     }
