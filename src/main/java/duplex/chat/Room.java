@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -120,7 +121,7 @@ public final class Room implements RoomListener {
      * Work done in its turn under the lock, and what to do with its result after the lock is
      * released (tell the endpoint, which may then say something in the room).
      */
-    private record Turn<T>(java.util.function.Supplier<T> underLock, Consumer<T> then) {
+    private record Turn<T>(Supplier<T> underLock, Consumer<T> then) {
         Runnable apply() {
             T result = underLock.get();
             return () -> then.accept(result);

@@ -199,6 +199,58 @@ class ChatSettingsIT {
         return welcomeOrPage.getJsonArray("members").stream().map(m -> m.asJsonObject().getString("name")).toList();
     }
 
+    /**
+     * Overload: one sender as fast as its socket goes (no rate limit), readers that keep up, and
+     * peers in the room that stopped reading. Every message the room accepted reaches every
+     * member that keeps up, once and in order. (That a stalled peer is then cut off with 1008
+     * "slow consumer" is ChatIT's aStalledConsumerIsCutOffWhileTheOthersKeepReceiving.)
+     */
+    @Test
+    void underOverloadEveryMemberThatKeepsUpGetsEveryAcceptedMessageInOrder() throws Exception {
+        int messages = 1500;
+        try (DuplexServer server = DuplexServer.embedded(Map.of(
+                "duplex.rate-limit.per-second", "1000000", "duplex.rate-limit.burst", "1000000",
+                "duplex.rate-limit.per-address", "10000000", "duplex.outbox.max-messages", "200",
+                "duplex.memory.per-address", "1073741824", "duplex.memory.total", "1073741824"))) {
+            List<ChatClient> readers = new java.util.ArrayList<>();
+            List<SilentPeer> stalled = new java.util.ArrayList<>();
+            try (ChatClient sender = ChatClient.join(server, "overload", "Sender")) {
+                for (int i = 0; i < 20; i++) {
+                    readers.add(ChatClient.join(server, "overload", "Reader" + i));
+                }
+                for (int i = 0; i < 3; i++) {
+                    stalled.add(SilentPeer.connect(server.ws("chat/overload?name=Stalled" + i)));
+                }
+                String padding = "p".repeat(1000);
+                for (int m = 1; m <= messages; m++) {
+                    sender.say(m + " " + padding);
+                }
+                // What the room accepted: the sender hears each of its messages back, with its seq.
+                long last = 0;
+                for (int m = 1; m <= messages; m++) {
+                    last = sender.nextOfType("message").getJsonNumber("seq").longValue();
+                }
+                long first = last - messages + 1;
+                for (ChatClient reader : readers) {
+                    List<Long> seqs = new java.util.ArrayList<>();
+                    while (seqs.size() < messages) {
+                        JsonObject next = reader.next(WsClient.TIMEOUT);
+                        if (next.getString("type").equals("message")) {
+                            seqs.add(next.getJsonNumber("seq").longValue());
+                        }
+                    }
+                    assertEquals(java.util.stream.LongStream.rangeClosed(first, last).boxed().toList(), seqs,
+                            "a reader that kept up got every accepted message, once, in order");
+                }
+            } finally {
+                readers.forEach(ChatClient::close);
+                for (SilentPeer peer : stalled) {
+                    peer.close();
+                }
+            }
+        }
+    }
+
     @Test
     void pastTheRoomCapANewRoomIsRefusedWith1013() {
         try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-rooms", "1"));
