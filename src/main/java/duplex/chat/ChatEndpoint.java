@@ -71,7 +71,7 @@ public final class ChatEndpoint {
     /** Guards {@link #early} and {@link #closed}, and orders the join's answer before later messages. */
     private final Object turn = new Object();
     /** Non-null while the room has not yet answered the join: the messages that came meanwhile. */
-    private List<ClientMessage> early;
+    private volatile List<ClientMessage> early;
     private boolean closed;
 
     public ChatEndpoint(Settings settings, Connections connections, Rooms rooms, EndpointMetrics metrics) {
@@ -182,15 +182,18 @@ public final class ChatEndpoint {
     @OnMessage
     public void message(ClientMessage message) {
         outbox.received(approximateBytes(message));
-        synchronized (turn) {
-            if (early != null) {
-                // Before the welcome: kept for joined(), a few at most.
-                if (early.size() < MAX_EARLY_MESSAGES) {
-                    early.add(message);
-                } else {
-                    reply(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages before the welcome; this one was not taken"));
+        // Checked without the lock first: early only ever goes from set to null, once, after the welcome.
+        if (early != null) {
+            synchronized (turn) {
+                if (early != null) {
+                    // Before the welcome: kept for joined(), a few at most.
+                    if (early.size() < MAX_EARLY_MESSAGES) {
+                        early.add(message);
+                    } else {
+                        reply(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages before the welcome; this one was not taken"));
+                    }
+                    return;
                 }
-                return;
             }
         }
         handle(message);

@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -121,9 +121,9 @@ public final class Room implements RoomListener {
      * Work done in its turn under the lock, and what to do with its result after the lock is
      * released (tell the endpoint, which may then say something in the room).
      */
-    private record Turn<T>(Supplier<T> underLock, Consumer<T> then) {
-        Runnable apply() {
-            T result = underLock.get();
+    private record Turn<T>(Function<RoomView, T> underLock, Consumer<T> then) {
+        Runnable apply(RoomView view) {
+            T result = underLock.apply(view);
             return () -> then.accept(result);
         }
     }
@@ -229,51 +229,49 @@ public final class Room implements RoomListener {
      * executor, outside the lock.
      */
     void join(Participant newcomer, OptionalLong since, Consumer<Admission> then) {
-        inTurn(new Turn<>(() -> admit(newcomer, since), then));
+        inTurn(new Turn<>(view -> admit(newcomer, since, view), then));
     }
 
     /** {@link #join}'s work, with the link's lock held. */
-    private Admission admit(Participant newcomer, OptionalLong since) {
-        return link.read(view -> {
-            if (retired) {
-                return Admission.RETIRED;
+    private Admission admit(Participant newcomer, OptionalLong since, RoomView view) {
+        if (retired) {
+            return Admission.RETIRED;
+        }
+        if (!newcomer.verified() && looksSignedIn(newcomer.name(), view)) {
+            return Admission.NAME_OF_A_SIGNED_IN_MEMBER;
+        }
+        long seq = view.lastSeq();
+        Boolean recovered = null;
+        // A seq this room never gave out: it was dropped and started again since; all its history then.
+        long after = since.isPresent() && since.getAsLong() <= seq ? since.getAsLong() : 0;
+        List<String> replay = new ArrayList<>();
+        for (Posted posted : view.history()) {
+            if (posted.seq() > after) {
+                String json = historyJson.get(posted.seq());
+                replay.add(json != null ? json : ServerMessageEncoder.toJson(message(posted)));
             }
-            if (!newcomer.verified() && looksSignedIn(newcomer.name(), view)) {
-                return Admission.NAME_OF_A_SIGNED_IN_MEMBER;
-            }
-            long seq = view.lastSeq();
-            Boolean recovered = null;
-            // A seq this room never gave out: it was dropped and started again since; all its history then.
-            long after = since.isPresent() && since.getAsLong() <= seq ? since.getAsLong() : 0;
-            List<String> replay = new ArrayList<>();
-            for (Posted posted : view.history()) {
-                if (posted.seq() > after) {
-                    String json = historyJson.get(posted.seq());
-                    replay.add(json != null ? json : ServerMessageEncoder.toJson(message(posted)));
-                }
-            }
-            if (since.isPresent()) {
-                recovered = since.getAsLong() <= seq && replay.size() == seq - after;
-            }
-            String you = roster.json(newcomer.member());
-            Roster.Page first = roster.after(0, presence.pageSize());
-            List<String> listed = json(first);
-            Long more = null;
-            if (first.complete() && listed.size() < presence.pageSize()) {
-                listed.add(you); // it joins the roster below, after everyone listed
-            } else {
-                more = first.last();
-            }
-            String welcome = ServerMessageEncoder.welcome(name, you, listed, roster.size() + 1, more, replay, recovered);
-            if (!newcomer.outbox().send(Frame.text(welcome))) {
-                return Admission.WELCOME_REFUSED;
-            }
-            members.put(newcomer.id(), newcomer);
-            memberCount = members.size();
-            recipients = null;
-            link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
-            return Admission.JOINED;
-        });
+        }
+        if (since.isPresent()) {
+            recovered = since.getAsLong() <= seq && replay.size() == seq - after;
+        }
+        String you = roster.json(newcomer.member());
+        Roster.Page first = roster.after(0, presence.pageSize());
+        List<String> listed = json(first);
+        Long more = null;
+        if (first.complete() && listed.size() < presence.pageSize()) {
+            listed.add(you); // it joins the roster below, after everyone listed
+        } else {
+            more = first.last();
+        }
+        String welcome = ServerMessageEncoder.welcome(name, you, listed, roster.size() + 1, more, replay, recovered);
+        if (!newcomer.outbox().send(Frame.text(welcome))) {
+            return Admission.WELCOME_REFUSED;
+        }
+        members.put(newcomer.id(), newcomer);
+        memberCount = members.size();
+        recipients = null;
+        link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
+        return Admission.JOINED;
     }
 
     /**
@@ -353,7 +351,7 @@ public final class Room implements RoomListener {
      * cut-off) does nothing. Then runs {@code then}, outside the lock.
      */
     void leave(Participant participant, Runnable then) {
-        inTurn(new Turn<Void>(() -> link.read(view -> {
+        inTurn(new Turn<Void>(view -> {
             if (members.remove(participant.id()) != null) {
                 memberCount = members.size();
                 recipients = null;
@@ -361,7 +359,7 @@ public final class Room implements RoomListener {
                 link.leave(bus(participant.member()));
             }
             return null;
-        }), ignored -> then.run()));
+        }, ignored -> then.run()));
     }
 
     /** Queues the turn; makes sure a task will take it. Never waits. */
@@ -392,7 +390,7 @@ public final class Room implements RoomListener {
             Turn<?> turn;
             while (after.size() < TURNS_PER_BATCH && (turn = turns.poll()) != null) {
                 try {
-                    after.add(turn.apply());
+                    after.add(turn.apply(view));
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "room {0}: a join or leave failed: {1}", name, e.toString());
                 }

@@ -1,5 +1,8 @@
 package duplex.deploy;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -105,23 +108,25 @@ public abstract class ServerProcess implements AutoCloseable {
     public ServerProcess start(Duration timeout) {
         long began = System.nanoTime();
         launch();
-        long deadline = began + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting:\n" + tail(40));
-            }
-            if (logLines().stream().anyMatch(line -> line.contains("Address already in use"))) {
-                kill();
-                throw new PortTaken(name + ": port " + port + " was taken between choosing it and binding it");
-            }
-            if (status(baseUrl()) == 200) {
-                startTime = Duration.ofNanos(System.nanoTime() - began);
-                return this;
-            }
-            pause(Duration.ofMillis(200));
+        try {
+            // An exception thrown by the condition ends the wait at once and reaches the caller as it is.
+            Awaitility.await(name + " serving " + baseUrl()).atMost(timeout).pollInterval(Duration.ofMillis(200))
+                    .pollInSameThread().until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting:\n" + tail(40));
+                        }
+                        if (logLines().stream().anyMatch(line -> line.contains("Address already in use"))) {
+                            kill();
+                            throw new PortTaken(name + ": port " + port + " was taken between choosing it and binding it");
+                        }
+                        return status(baseUrl()) == 200;
+                    });
+        } catch (ConditionTimeoutException e) {
+            kill();
+            throw new IllegalStateException(name + " did not serve " + baseUrl() + " within " + timeout + ":\n" + tail(40));
         }
-        kill();
-        throw new IllegalStateException(name + " did not serve " + baseUrl() + " within " + timeout + ":\n" + tail(40));
+        startTime = Duration.ofNanos(System.nanoTime() - began);
+        return this;
     }
 
     /**
@@ -237,31 +242,38 @@ public abstract class ServerProcess implements AutoCloseable {
      * finished what the clients left it, such as the close handshakes of clients that just left.
      */
     public void awaitQuietLog(Duration quiet, Duration max) {
-        long deadline = System.nanoTime() + max.toNanos();
-        long size = -1;
-        long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline) {
-            long now = log.toFile().length();
-            if (now != size) {
-                size = now;
-                stableSince = System.nanoTime();
-            } else if (System.nanoTime() - stableSince >= quiet.toNanos()) {
-                return;
-            }
-            pause(Duration.ofMillis(50));
+        long[] size = {-1};
+        long[] stableSince = {System.nanoTime()};
+        try {
+            Awaitility.await(name + "'s log quiet for " + quiet).atMost(max).pollInterval(Duration.ofMillis(50))
+                    .pollInSameThread().until(() -> {
+                        long now = log.toFile().length();
+                        if (now != size[0]) {
+                            size[0] = now;
+                            stableSince[0] = System.nanoTime();
+                            return false;
+                        }
+                        return System.nanoTime() - stableSince[0] >= quiet.toNanos();
+                    });
+        } catch (ConditionTimeoutException e) {
+            // Still growing after max: the caller goes on with what there is.
         }
     }
 
     /** Waits until a line containing {@code text} is in the log. */
     public boolean awaitLog(String text, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        do {
-            if (logLines().stream().anyMatch(line -> line.contains(text))) {
-                return true;
-            }
-            pause(Duration.ofMillis(100));
-        } while (System.nanoTime() < deadline);
-        return false;
+        return awaitQuietly(name + "'s log saying " + text, timeout, Duration.ofMillis(100),
+                () -> logLines().stream().anyMatch(line -> line.contains(text)));
+    }
+
+    /** Waits for the condition, polling; false instead of an exception when it does not hold in time. */
+    static boolean awaitQuietly(String what, Duration timeout, Duration poll, java.util.concurrent.Callable<Boolean> condition) {
+        try {
+            Awaitility.await(what).atMost(timeout).pollInterval(poll).pollInSameThread().until(condition);
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
+        }
     }
 
     public String tail(int lines) {
@@ -281,15 +293,6 @@ public abstract class ServerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
-        }
-    }
-
-    static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

@@ -93,10 +93,8 @@ class TomcatLifecycleIT {
             Deployment.record("undeploy     " + CLIENTS + " clients on /echo all closed with 1001, reasons " + reasons);
 
             // Undeploy is over once Tomcat has removed the expanded WAR: the leak check runs before that.
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (Files.exists(tomcat.deployedWar().resolveSibling("duplex")) && System.nanoTime() < deadline) {
-                ServerProcess.pause(Duration.ofMillis(100));
-            }
+            ServerProcess.awaitQuietly("the expanded WAR removed", Duration.ofSeconds(60), Duration.ofMillis(100),
+                    () -> !Files.exists(tomcat.deployedWar().resolveSibling("duplex")));
             List<String> undeployLog = tomcat.logLines().subList(logBefore, tomcat.logLines().size());
             assertTrue(undeployLog.stream().anyMatch(l -> l.contains("Duplex stopped")), "Duplex stopped is logged on undeploy");
             List<ServerLog.Problem> problems = ServerLog.problems(undeployLog, true);
@@ -108,10 +106,8 @@ class TomcatLifecycleIT {
 
         // Deployed again, it serves again: the undeploy left nothing that blocks a redeploy.
         tomcat.redeploy();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (ServerProcess.status(tomcat.baseUrl()) != 200 && System.nanoTime() < deadline) {
-            ServerProcess.pause(Duration.ofMillis(200));
-        }
+        ServerProcess.awaitQuietly("the redeployed application serving", Duration.ofSeconds(60), Duration.ofMillis(200),
+                () -> ServerProcess.status(tomcat.baseUrl()) == 200);
         try (WsClient client = WsClient.connect(echoUri(), "echo")) {
             client.send("redeployed");
             assertEquals("redeployed", client.nextText());
