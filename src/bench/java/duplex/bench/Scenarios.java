@@ -1,7 +1,7 @@
 package duplex.bench;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
+import org.HdrHistogram.SingleWriterRecorder;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -34,12 +34,13 @@ final class Scenarios {
 
     /** Latencies recorded per IO thread (uncontended), merged when read. */
     private static final class Latencies {
-        private final Recorder[] recorders;
+        /** One per IO thread, each written only by its thread: no atomic increments per value. */
+        private final SingleWriterRecorder[] recorders;
 
         Latencies(int threads) {
-            recorders = new Recorder[threads];
+            recorders = new SingleWriterRecorder[threads];
             for (int i = 0; i < threads; i++) {
-                recorders[i] = new Recorder(3);
+                recorders[i] = new SingleWriterRecorder(3);
             }
         }
 
@@ -50,7 +51,7 @@ final class Scenarios {
         /** Everything recorded since the previous call. */
         Histogram interval() {
             Histogram sum = new Histogram(3);
-            for (Recorder recorder : recorders) {
+            for (SingleWriterRecorder recorder : recorders) {
                 sum.add(recorder.getIntervalHistogram());
             }
             return sum;
@@ -179,6 +180,7 @@ final class Scenarios {
         LongAdder deliveries = new LongAdder();
         LongAdder other = new LongAdder();
         AtomicLong lastDelivery = new AtomicLong();
+        AtomicLong highestSeq = new AtomicLong();
         AtomicLong closedMembers = new AtomicLong();
         Member[] state = new Member[members];
         for (int i = 0; i < members; i++) {
@@ -212,6 +214,9 @@ final class Scenarios {
                 }
                 latencies.record(conn, now - sent);
                 member.received++;
+                if (seq > highestSeq.get()) {
+                    highestSeq.accumulateAndGet(seq, Math::max); // the server took it in and broadcast it
+                }
                 if (seq == member.next) {
                     member.next++;
                 } else if (seq > member.next) {
@@ -239,7 +244,7 @@ final class Scenarios {
             for (int run = 0; run < options.runs(); run++) {
                 Map<String, Double> figures = new LinkedHashMap<>();
                 for (int rate : options.chatRates()) {
-                    paced(figures, "chat-" + rate, format, sender, rate, sent, state, deliveries, latencies, lastDelivery);
+                    paced(figures, "chat-" + rate, format, sender, rate, sent, state, deliveries, latencies, lastDelivery, highestSeq);
                 }
                 fast(figures, format, sender, sent, state, deliveries, latencies);
                 figures.put("chat.closed", (double) closedMembers.get());
@@ -275,8 +280,9 @@ final class Scenarios {
 
     /** The sender at a fixed rate (open loop) for the paced duration, then everything drained. */
     private void paced(Map<String, Double> figures, String prefix, Target.Chat format, Conn sender, int rate, long[] sent,
-                       Member[] state, LongAdder deliveries, Latencies latencies, AtomicLong lastDelivery) {
+                       Member[] state, LongAdder deliveries, Latencies latencies, AtomicLong lastDelivery, AtomicLong highestSeq) {
         int members = state.length;
+        long firstSeq = sent[0] + 1;
         long lostBefore = lostSoFar(state, sent[0]);
         long reorderedBefore = reorderedSoFar(state);
         long deliveredBefore = deliveries.sum();
@@ -293,12 +299,22 @@ final class Scenarios {
             }
             sender.sendText(say(format, ++sent[0]));
         }
+        // Taken in: how many of the offered messages the server had read and broadcast (some member
+        // has it) within 100 ms of the last offer. A server that does not read the sender's socket
+        // while it broadcasts leaves the rest in the socket's buffers.
+        long offered = System.nanoTime();
+        while (System.nanoTime() - offered < 100_000_000L && highestSeq.get() < sent[0]) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        long takenIn = Math.max(0, highestSeq.get() - firstSeq + 1);
         long expected = count * members;
         awaitDelivered(() -> deliveries.sum() - deliveredBefore, expected, options.chatDrain());
         long delivered = deliveries.sum() - deliveredBefore;
         long end = Math.max(lastDelivery.get(), start + 1);
         Histogram h = latencies.interval();
         figures.put(prefix + ".offered", (double) rate * members);
+        figures.put(prefix + ".taken-in", (double) takenIn);
+        figures.put(prefix + ".messages", (double) count);
         figures.put(prefix + ".deliveries", delivered / ((end - start) / 1e9));
         putLatencies(figures, prefix, h);
         figures.put(prefix + ".lost", (double) (lostSoFar(state, sent[0]) - lostBefore));
@@ -339,7 +355,9 @@ final class Scenarios {
             if (inFlight < window) {
                 sender.sendText(say(format, ++sent[0]));
             } else {
-                LockSupport.parkNanos(20_000);
+                // A millisecond is short against a window of messages to a thousand members, and
+                // keeps this thread's polling out of the harness's CPU (it was 50,000 wake-ups/s).
+                LockSupport.parkNanos(1_000_000);
             }
         }
         long stop = System.nanoTime();
@@ -480,10 +498,15 @@ final class Scenarios {
      * Server CPU per message (per delivery for chat), in microseconds: a figure that depends far
      * less on what else the shared machine is doing than the rates do.
      */
+    /** CPU per message (echo) or per delivery (chat), of the server and of this harness. */
     private static void perUnit(Map<String, Double> figures, String prefix, long count, long wallNanos) {
         Double cores = figures.get(prefix + ".server-cpu");
         if (cores != null && count > 0) {
             figures.put(prefix + ".server-us", cores * wallNanos / 1000.0 / count);
+        }
+        Double harness = figures.get(prefix + ".client-cpu");
+        if (harness != null && count > 0) {
+            figures.put(prefix + ".client-us", harness * wallNanos / 1000.0 / count);
         }
     }
 

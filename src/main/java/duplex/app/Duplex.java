@@ -100,7 +100,7 @@ public final class Duplex implements AutoCloseable {
         this.connections = new Connections(new Connections.Limits(
                 settings.outboxMaxMessages(), settings.outboxMaxBytes(), settings.sendTimeout(),
                 settings.idleTimeout(), settings.pingInterval(), settings.blockingSendTimeout(),
-                settings.maxSendsInFlight()), scheduler, closer, pinger,
+                settings.maxSendsInFlight(), settings.groupedWrites()), scheduler, closer, pinger,
                 metrics::endpoint, new Connections.PerAddress(new AddressLimiter(settings.maxConnectionsPerAddress()),
                         new AddressRates(settings.addressRateLimit()), budget));
         this.bus = newBus(settings);

@@ -63,6 +63,8 @@ import java.util.Map;
  * @param chatMembersPage    most members a welcome lists; a larger room's welcome gives the count and a
  *                           cursor, and the client asks for the rest in pages of this size
  * @param permessageDeflate  whether the WebSocket extension {@code permessage-deflate} (RFC 7692) is negotiated
+ * @param groupedWrites      whether the frames waiting for a connection go out in one socket write where the
+ *                           container allows it (Tomcat); off: one write per frame everywhere
  *                           when a client offers it; off by default: a zlib deflater and inflater per
  *                           connection cost about 130 KiB of native memory on Tomcat, idle or not
  */
@@ -103,7 +105,7 @@ public record Settings(
         int maxSendsInFlight,
         Duration chatPresenceTick,
         int chatMembersPage,
-        boolean permessageDeflate) {
+        boolean permessageDeflate, boolean groupedWrites) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
     public static final String TRUSTED_PROXIES = "duplex.trusted-proxies";
@@ -172,7 +174,8 @@ public record Settings(
                 config.integer("duplex.max-sends-in-flight", 32, 1, 1_000_000),
                 config.duration("duplex.chat.presence-tick", Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(10)),
                 config.integer("duplex.chat.members-page", 1000, 1, 100_000),
-                config.onOff(PERMESSAGE_DEFLATE, false));
+                config.onOff(PERMESSAGE_DEFLATE, false),
+                config.onOff("duplex.grouped-writes", true));
     }
 
     private static TrustedProxies trustedProxies(Config config) {

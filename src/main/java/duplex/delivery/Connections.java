@@ -33,9 +33,10 @@ public final class Connections {
      * @param blockingSendTimeout how long the container's own blocking sends (close frames, pings,
      *                            pongs) may wait for a peer that does not read
      * @param maxSendsInFlight    sends in flight at once over every connection ({@link SendGate})
+     * @param groupedWrites       frames waiting for a connection go out in one write where the container allows it ({@link Wire})
      */
     public record Limits(int maxMessages, long maxBytes, Duration sendTimeout, Duration idleTimeout, Duration pingInterval,
-                         Duration blockingSendTimeout, int maxSendsInFlight) {
+                         Duration blockingSendTimeout, int maxSendsInFlight, boolean groupedWrites) {
     }
 
     /** A send on the wire this long gives its place in the {@link SendGate} back (its peer is slow). */
@@ -134,7 +135,8 @@ public final class Connections {
             leased.put(session.getId(), address);
         }
         Outbox outbox = new Outbox(session, endpoint, closer, pinger, limits.maxMessages(), limits.maxBytes(),
-                limits.sendTimeout().toMillis(), endpointTraffic, budget, addressRate, gate);
+                limits.sendTimeout().toMillis(), endpointTraffic, budget, addressRate, gate,
+                limits.groupedWrites());
         open.put(session.getId(), outbox);
         endpointTraffic.opened();
         String subprotocol = session.getNegotiatedSubprotocol();

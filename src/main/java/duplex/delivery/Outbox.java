@@ -59,6 +59,8 @@ public final class Outbox {
     private final Session session;
     private final String endpoint;
     private final RemoteEndpoint.Async remote;
+    /** How frames reach the socket: grouped where the container allows it; see {@link Wire}. */
+    private final Wire wire;
     /** The context class loader sends run under, or null for the thread's own: see {@link SendLoader}. */
     private final ClassLoader sendLoader;
     private final Executor closer;
@@ -105,12 +107,16 @@ public final class Outbox {
     Outbox(Session session, String endpoint, Executor closer, Executor pinger, int maxMessages, long maxBytes,
            long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate) {
         this(session, endpoint, closer, pinger, maxMessages, maxBytes, sendTimeoutMillis, traffic, budget, addressRate,
-                SendGate.UNLIMITED);
+                SendGate.UNLIMITED, true);
     }
 
-    /** @param gate where every send of this outbox takes its place before it goes on the wire */
+    /**
+     * @param gate    where every send of this outbox takes its place before it goes on the wire
+     * @param grouped whether frames waiting together may go out in one write where the container allows it ({@link Wire})
+     */
     Outbox(Session session, String endpoint, Executor closer, Executor pinger, int maxMessages, long maxBytes,
-           long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate, SendGate gate) {
+           long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate, SendGate gate,
+           boolean grouped) {
         this.session = session;
         this.gate = gate;
         this.traffic = traffic;
@@ -120,6 +126,7 @@ public final class Outbox {
         this.addressRate = addressRate;
         this.endpoint = endpoint;
         this.remote = session.getAsyncRemote();
+        this.wire = grouped ? Wire.of(session) : new Wire.Portable(remote);
         this.sendLoader = SendLoader.forSession(session);
         this.closer = closer;
         this.maxMessages = maxMessages;
@@ -535,14 +542,41 @@ public final class Outbox {
      * frame; both released), false when the send completes later.
      */
     private boolean sendNext() {
-        Object next = queue.poll();
-        Object item = next instanceof Slot slot ? take(slot) : next;
+        Object item = unslotted(queue.poll());
         if (item == null) {
             sending.set(false);
             gate.leave();
             return true; // someone raced us to it, or a discarded slot; the caller's loop decides
         }
-        return new Send(item).start();
+        int max = wire.maxFrames();
+        if (max == 1 || queue.isEmpty() || !wire.joinsGroup(frameOf(item))) {
+            return new Send(item).start();
+        }
+        // Group commit: what is already waiting goes out with it, in one write. Only what is
+        // waiting, so a group never waits for a frame that has not come.
+        Object[] group = new Object[Math.min(max, queuedMessages.get() + 1)];
+        int count = 0;
+        group[count++] = item;
+        for (Object head; count < group.length && (head = queue.peek()) != null && wire.joinsGroup(frameOf(head)); ) {
+            Object next = unslotted(queue.poll());
+            if (next != null) {
+                group[count++] = next;
+            }
+        }
+        return new Send(group, count).start();
+    }
+
+    /** A queued item as it is sent: a slot's newest frame (null if it was discarded), anything else as it is. */
+    private Object unslotted(Object queued) {
+        return queued instanceof Slot slot ? take(slot) : queued;
+    }
+
+    /** The frame of a queued item, for sizing a group; null for a slot already emptied. */
+    private static Frame frameOf(Object queued) {
+        if (queued instanceof Charged charged) {
+            return charged.frame;
+        }
+        return queued instanceof Slot slot ? slot.frame : (Frame) queued;
     }
 
     /** The gate let this outbox through: it holds a place, to use now or give back. */
@@ -606,26 +640,40 @@ public final class Outbox {
     }
 
     /**
-     * One send on the wire. Containers may call the handler on the sending thread before
-     * {@code sendText} returns (Tomcat does when the socket takes it at once); then the loop in
-     * {@link #pump} carries on instead of recursing, so a long queue cannot overflow the stack.
+     * One send on the wire: a frame, or a group of frames the {@link Wire} writes together.
+     * Containers may call the handler on the sending thread before the send call returns (Tomcat
+     * does when the socket takes it at once); then the loop in {@link #pump} carries on instead of
+     * recursing, so a long queue cannot overflow the stack.
      */
     private final class Send implements SendHandler {
         private static final int ON_THE_WIRE = 0;
         private static final int RETURNED = 1;
         private static final int COMPLETED_INLINE = 2;
 
-        private final Frame frame;
-        /** The charge to release once written, or null for an uncharged frame. */
-        private final Charged charged;
+        /** Each a {@link Frame} or a {@link Charged} frame, in send order. */
+        private final Object[] items;
+        private final Frame[] frames;
+        private final int count;
+        private final long bytes;
         private final AtomicInteger state = new AtomicInteger(ON_THE_WIRE);
         /** Whether this send still holds its place in the gate: given back once, on completion or when parked. */
         private final AtomicBoolean placed = new AtomicBoolean(true);
 
         /** @param item a {@link Frame} or a {@link Charged} frame */
         Send(Object item) {
-            this.charged = item instanceof Charged c ? c : null;
-            this.frame = charged != null ? charged.frame : (Frame) item;
+            this(new Object[] {item}, 1);
+        }
+
+        Send(Object[] items, int count) {
+            this.items = items;
+            this.count = count;
+            this.frames = new Frame[count];
+            long total = 0;
+            for (int i = 0; i < count; i++) {
+                frames[i] = items[i] instanceof Charged c ? c.frame : (Frame) items[i];
+                total += frames[i].bytes();
+            }
+            this.bytes = total;
         }
 
         /** Returns true when the send already completed on this thread. */
@@ -634,11 +682,7 @@ public final class Outbox {
             inFlightSince = System.nanoTime() | 1;
             ClassLoader own = underSendLoader();
             try {
-                if (frame instanceof Frame.Text text) {
-                    remote.sendText(text.text(), this);
-                } else {
-                    remote.sendBinary(((Frame.Binary) frame).buffer(), this);
-                }
+                wire.send(frames, count, this);
             } catch (RuntimeException e) {
                 onResult(new SendResult(e));
             } finally {
@@ -657,16 +701,21 @@ public final class Outbox {
         public void onResult(SendResult result) {
             inFlightSince = 0;
             holding = null;
-            if (charged != null) {
-                charged.release();
+            for (int i = 0; i < count; i++) {
+                if (items[i] instanceof Charged charged) {
+                    charged.release();
+                }
             }
             if (!closed.get()) {
-                queuedMessages.decrementAndGet();
-                queuedBytes.addAndGet(-frame.bytes());
+                queuedMessages.addAndGet(-count);
+                queuedBytes.addAndGet(-bytes);
             }
             if (result.isOK()) {
                 lastDeliveredNanos = System.nanoTime();
-                traffic.sent(frame.bytes());
+                for (Frame frame : frames) {
+                    traffic.sent(frame.bytes());
+                }
+                traffic.written(count);
             } else {
                 failed(result.getException());
             }

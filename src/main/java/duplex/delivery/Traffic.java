@@ -27,6 +27,10 @@ public interface Traffic {
     default void sent(int bytes) {
     }
 
+    /** One socket write carried this many whole messages (more than one when they were waiting together). */
+    default void written(int messages) {
+    }
+
     /** A peer was cut off because its outbox passed its bound. */
     default void slowConsumer() {
     }

@@ -30,6 +30,7 @@ public final class EndpointMetrics implements Traffic {
     private final Counter receivedBytes;
     private final Counter sent;
     private final Counter sentBytes;
+    private final Counter writes;
     private final Counter slowConsumers;
     private final Counter rateLimited;
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
@@ -47,6 +48,7 @@ public final class EndpointMetrics implements Traffic {
         receivedBytes = counter("duplex.received", "Payload bytes of the messages received from clients", BaseUnits.BYTES);
         sent = counter("duplex.messages.sent", "Whole messages written to clients", null);
         sentBytes = counter("duplex.sent", "Payload bytes of the messages written to clients", BaseUnits.BYTES);
+        writes = counter("duplex.writes", "Socket writes that carried the messages sent (one carries several when they were waiting together)", null);
         slowConsumers = counter("duplex.slow.consumers", "Sessions closed with 1008 because their outbox passed its bound", null);
         rateLimited = counter("duplex.rate.limited", "Client messages dropped by the rate limit (answered with rate_limited)", null);
         for (ErrorCode code : ErrorCode.values()) {
@@ -107,6 +109,11 @@ public final class EndpointMetrics implements Traffic {
     public void sent(int bytes) {
         sent.increment();
         sentBytes.increment(bytes);
+    }
+
+    @Override
+    public void written(int messages) {
+        writes.increment();
     }
 
     @Override

@@ -47,7 +47,7 @@ class SendGateTest {
                         case "equals" -> proxy == args[0];
                         default -> null;
                     });
-            outbox = new Outbox(session, "test", Runnable::run, Runnable::run, 1000, 1 << 20, 30_000, Traffic.NONE, null, null, gate);
+            outbox = new Outbox(session, "test", Runnable::run, Runnable::run, 1000, 1 << 20, 30_000, Traffic.NONE, null, null, gate, true);
         }
 
         /** Completes the oldest send on the wire. */

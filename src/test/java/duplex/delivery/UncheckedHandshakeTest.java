@@ -53,7 +53,7 @@ class UncheckedHandshakeTest {
     @Test
     void aSessionWithoutAnAddressIsClosedWith1008() {
         Connections connections = new Connections(new Connections.Limits(10, 10_000, Duration.ofSeconds(5), Duration.ofMinutes(1),
-                Duration.ZERO, Duration.ofSeconds(1), 32), scheduler, closer, closer, endpoint -> Traffic.NONE,
+                Duration.ZERO, Duration.ofSeconds(1), 32, true), scheduler, closer, closer, endpoint -> Traffic.NONE,
                 new Connections.PerAddress(new AddressLimiter(100), null, null));
         AtomicReference<CloseReason> closedWith = new AtomicReference<>();
         assertThrows(Connections.Refused.class, () -> connections.open("echo", session(new HashMap<>(), closedWith)));
