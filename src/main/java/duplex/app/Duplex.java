@@ -6,6 +6,7 @@ import duplex.bus.RedisBus;
 import duplex.chat.ChatEndpoint;
 import duplex.chat.Rooms;
 import duplex.delivery.Connections;
+import duplex.delivery.Fanout;
 import duplex.echo.EchoEndpoint;
 import duplex.guard.AddressLimiter;
 import duplex.guard.AddressRates;
@@ -60,6 +61,7 @@ public final class Duplex implements AutoCloseable {
     private final ExecutorService closer;
     private final ExecutorService pinger;
     private final ExecutorService roomTurns;
+    private final ExecutorService writers;
     private final MemoryBudget budget;
     private final Metrics metrics;
     private final Connections connections;
@@ -91,6 +93,11 @@ public final class Duplex implements AutoCloseable {
         // for a room: one task per room at a time, so a few threads serve every room.
         this.roomTurns = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-rooms"));
         ((ThreadPoolExecutor) roomTurns).allowCoreThreadTimeOut(true);
+        // The writers start the sends of broadcasts (Fanout), so that the thread that received a
+        // message is free to read the next one: one per core, short non-blocking tasks.
+        int cores = Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.writers = new ThreadPoolExecutor(cores, cores, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), named("duplex-writers"));
+        ((ThreadPoolExecutor) writers).allowCoreThreadTimeOut(true);
         this.budget = new MemoryBudget(settings.memoryPerAddress(), settings.memoryTotal());
         this.metrics = new Metrics(ENDPOINT_NAMES);
         this.originPolicy = settings.originPolicy();
@@ -107,7 +114,8 @@ public final class Duplex implements AutoCloseable {
         metrics.bus(bus::status);
         EndpointMetrics chatMetrics = metrics.endpoint(ChatEndpoint.NAME);
         this.rooms = new Rooms(new Rooms.Limits(settings.chatHistory(), settings.chatRoomLinger(), settings.chatMaxRooms(),
-                settings.chatMaxRoomsPerAddress(), settings.chatPresenceTick(), settings.chatMembersPage()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget, roomTurns);
+                settings.chatMaxRoomsPerAddress(), settings.chatPresenceTick(), settings.chatMembersPage()), Clock.systemUTC(), scheduler, chatMetrics::fanOut, bus, budget, roomTurns,
+                new Fanout(writers));
         metrics.rooms(rooms::occupied, rooms::lingering);
         metrics.budget(budget);
         this.health = new Health(() -> serving, this::openSessions, rooms::occupied, rooms::lingering, bus::status,
@@ -213,6 +221,7 @@ public final class Duplex implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         rooms.close();
+        writers.shutdown(); // the last broadcasts' writes (to connections closed by now) finish
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();
         scheduler.shutdownNow();
@@ -220,9 +229,11 @@ public final class Duplex implements AutoCloseable {
         pinger.shutdownNow(); // pings queued for connections that are closed by now
         try {
             if (!scheduler.awaitTermination(5, TimeUnit.SECONDS) || !closer.awaitTermination(5, TimeUnit.SECONDS)
-                    || !pinger.awaitTermination(5, TimeUnit.SECONDS) || !roomTurns.awaitTermination(5, TimeUnit.SECONDS)) {
+                    || !pinger.awaitTermination(5, TimeUnit.SECONDS) || !roomTurns.awaitTermination(5, TimeUnit.SECONDS)
+                    || !writers.awaitTermination(5, TimeUnit.SECONDS)) {
                 closer.shutdownNow();
                 roomTurns.shutdownNow();
+                writers.shutdownNow();
                 LOG.log(System.Logger.Level.WARNING, "Duplex threads did not stop within 5 s");
             }
         } catch (InterruptedException e) {

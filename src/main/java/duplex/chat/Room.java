@@ -5,6 +5,7 @@ import duplex.bus.Posted;
 import duplex.bus.RoomLink;
 import duplex.bus.RoomListener;
 import duplex.bus.RoomView;
+import duplex.delivery.Fanout;
 import duplex.delivery.Frame;
 import duplex.guard.MemoryBudget;
 import duplex.protocol.Jsons;
@@ -99,6 +100,8 @@ public final class Room implements RoomListener {
     /** When the oldest held message arrived (nanoTime), Long.MAX_VALUE when none; read by eviction without the lock. */
     private volatile long oldestHeldNanos = Long.MAX_VALUE;
     private final LongConsumer fanOut;
+    /** Queues each broadcast to the members; the socket writes happen on the writers' threads. */
+    private final Fanout fanout;
     private final RoomLink link;
     private final Presence presence;
     /** Presence changes not yet announced, by member id, in the order they happened. Guarded by the link's lock. */
@@ -163,8 +166,9 @@ public final class Room implements RoomListener {
      * @throws duplex.bus.BusUnavailableException when the bus cannot load the room now
      */
     Room(String name, String creator, int historyLimit, Clock clock, LongConsumer fanOut, Bus bus, MemoryBudget budget,
-         Runnable overBudget, Presence presence, Executor executor) {
+         Runnable overBudget, Presence presence, Executor executor, Fanout fanout) {
         this.executor = executor;
+        this.fanout = fanout;
         this.fanOut = fanOut;
         this.presence = presence;
         this.name = name;
@@ -551,13 +555,14 @@ public final class Room implements RoomListener {
         if (recipients == null) {
             recipients = members.values().toArray(Participant[]::new);
         }
+        Fanout.Round round = fanout.round();
         for (Participant member : recipients) {
             if (member.id().equals(exceptId)) {
                 continue;
             }
             boolean accepted;
             try {
-                accepted = member.outbox().send(frame);
+                accepted = round.add(member.outbox(), frame);
             } catch (RuntimeException e) {
                 accepted = false; // one broken connection must not stop delivery to the rest
             }
@@ -568,6 +573,7 @@ public final class Room implements RoomListener {
                 dropped.add(member);
             }
         }
+        round.finish();
         fanOut.accept(System.nanoTime() - started);
         if (dropped != null) {
             for (Participant gone : dropped) {

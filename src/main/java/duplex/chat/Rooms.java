@@ -1,5 +1,6 @@
 package duplex.chat;
 
+import duplex.delivery.Fanout;
 import duplex.bus.Bus;
 import duplex.bus.BusUnavailableException;
 import duplex.guard.MemoryBudget;
@@ -90,6 +91,7 @@ public final class Rooms implements AutoCloseable {
     private final AtomicBoolean evictionScheduled = new AtomicBoolean();
     /** Where the rooms take their turns of joins and leaves (see {@link Room}): never a container thread. */
     private final Executor turns;
+    private final Fanout fanout;
 
     /**
      * @param fanOut told how long each broadcast took to queue to every member, in nanoseconds
@@ -97,8 +99,9 @@ public final class Rooms implements AutoCloseable {
      * @param turns  where the rooms apply joins and leaves (a few threads of our own)
      */
     public Rooms(Limits limits, Clock clock, ScheduledExecutorService scheduler, LongConsumer fanOut, Bus bus,
-                 MemoryBudget budget, Executor turns) {
+                 MemoryBudget budget, Executor turns, Fanout fanout) {
         this.turns = turns;
+        this.fanout = fanout;
         this.bus = bus;
         this.limits = limits;
         this.clock = clock;
@@ -134,7 +137,7 @@ public final class Rooms implements AutoCloseable {
                 // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
                 room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
                         fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage()),
-                        turns));
+                        turns, fanout));
             } catch (BusUnavailableException e) {
                 LOG.log(System.Logger.Level.DEBUG, "room {0} unavailable: {1}", name, e.getMessage());
                 then.accept(new Joined.Refused(Refusal.BUS_UNAVAILABLE));

@@ -199,9 +199,41 @@ public final class Outbox {
         return enqueue(frame);
     }
 
-    /** A {@link Frame} or a {@link Charged} one: counted against the bound, then sent or queued. */
-    private boolean enqueue(Object item) {
-        Frame frame = item instanceof Charged charged ? charged.frame : (Frame) item;
+    /** What {@link #queueOnly} did with a frame. */
+    enum Queued {
+        /** Not accepted: the connection is closing, or this frame pushed it past its bound. */
+        REFUSED,
+        /** Queued behind a send in flight, whose completion takes it out. */
+        QUEUED,
+        /** Queued with nothing on the wire: someone must call {@link #write} for it to go out. */
+        NEEDS_WRITER
+    }
+
+    /**
+     * Queues a frame without writing anything on this thread ({@link Fanout}). The answer says
+     * whether the caller must arrange a {@link #write}.
+     */
+    Queued queueOnly(Frame frame) {
+        if (closed.get() || !withinBound(frame)) {
+            return Queued.REFUSED;
+        }
+        queue.add(frame);
+        if (closed.get()) {
+            discardQueue();
+            return Queued.QUEUED; // accepted, then the connection closed: nothing more to do
+        }
+        // If a send is in flight now, its completion clears `sending` before it looks at the
+        // queue again, so it sees this frame.
+        return sending.get() ? Queued.QUEUED : Queued.NEEDS_WRITER;
+    }
+
+    /** Starts sending whatever is queued, if nothing is on the wire; for the writers of {@link Fanout}. */
+    void write() {
+        pump();
+    }
+
+    /** Counts a frame against the bound; past it, cuts the connection off (1008) and returns false. */
+    private boolean withinBound(Frame frame) {
         int messages = queuedMessages.incrementAndGet();
         long bytes = queuedBytes.addAndGet(frame.bytes());
         if (messages > maxMessages || bytes > maxBytes) {
@@ -211,6 +243,15 @@ public final class Outbox {
                 LOG.log(System.Logger.Level.INFO, "{0} session {1} from {2}: slow consumer, {3} messages / {4} bytes pending; closing",
                         endpoint, id(), remoteAddress, messages, bytes);
             }
+            return false;
+        }
+        return true;
+    }
+
+    /** A {@link Frame} or a {@link Charged} one: counted against the bound, then sent or queued. */
+    private boolean enqueue(Object item) {
+        Frame frame = item instanceof Charged charged ? charged.frame : (Frame) item;
+        if (!withinBound(frame)) {
             if (item instanceof Charged charged) {
                 charged.release();
             }

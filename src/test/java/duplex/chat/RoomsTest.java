@@ -31,7 +31,7 @@ class RoomsTest {
 
     private Rooms rooms(int maxRooms, int perAddress, Duration linger, MemoryBudget budget) {
         return new Rooms(new Rooms.Limits(50, linger, maxRooms, perAddress), Clock.systemUTC(), scheduler, nanos -> { },
-                new LocalBus(), budget, Runnable::run); // turns taken on the calling thread: every join is done when join returns
+                new LocalBus(), budget, Runnable::run, duplex.delivery.Fanout.INLINE); // turns taken on the calling thread: every join is done when join returns
     }
 
     /** Joins on the calling thread (the direct executor above) and returns the answer. */
@@ -144,7 +144,7 @@ class RoomsTest {
         MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
         java.util.ArrayDeque<Runnable> executor = new java.util.ArrayDeque<>();
         Rooms rooms = new Rooms(new Rooms.Limits(50, Duration.ofMinutes(10), 100, 100), Clock.systemUTC(), scheduler, nanos -> { },
-                new LocalBus(), budget, executor::add);
+                new LocalBus(), budget, executor::add, duplex.delivery.Fanout.INLINE);
         Participant alice = participant("10.0.0.1", budget);
         Participant bob = participant("10.0.0.1", budget);
         java.util.List<String> answers = new java.util.ArrayList<>();
