@@ -25,7 +25,43 @@ public sealed interface Frame {
         return new Binary(data);
     }
 
-    record Text(String text, int bytes) implements Frame {
+    /**
+     * A text message. Its UTF-8 form is made once, by the first send that needs it, and shared
+     * by every member's copy of a broadcast ({@link TomcatWire} writes bytes).
+     */
+    final class Text implements Frame {
+        private final String text;
+        private final int bytes;
+        /** Racy but benign: two threads may both encode, to the same bytes. */
+        private volatile byte[] utf8;
+
+        Text(String text, int bytes) {
+            this.text = text;
+            this.bytes = bytes;
+        }
+
+        public String text() {
+            return text;
+        }
+
+        @Override
+        public int bytes() {
+            return bytes;
+        }
+
+        byte[] utf8() {
+            byte[] encoded = utf8;
+            if (encoded == null) {
+                encoded = text.getBytes(StandardCharsets.UTF_8);
+                utf8 = encoded;
+            }
+            return encoded;
+        }
+
+        @Override
+        public String toString() {
+            return "Text[" + bytes + " bytes]";
+        }
     }
 
     /** The array is never modified after construction; each send wraps its own view of it. */
@@ -56,12 +92,5 @@ public sealed interface Frame {
             }
         }
         return bytes;
-    }
-
-    static String preview(Frame frame) {
-        if (frame instanceof Text t) {
-            return t.text().length() > 40 ? t.text().substring(0, 40) + "..." : t.text();
-        }
-        return new String(((Binary) frame).data(), 0, Math.min(16, frame.bytes()), StandardCharsets.ISO_8859_1);
     }
 }

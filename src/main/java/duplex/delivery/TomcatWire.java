@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * output buffer and completes them on the spot, without writing; but the API's flush
  * ({@code flushBatch}) blocks the caller until the peer took the bytes, and our threads never wait
  * on a peer. So this wire batches a group, then starts Tomcat's own flush asynchronously (the same
- * internal message {@code flushBatch} sends, with a handler instead of a wait). Reached by
+ * internal message {@code flushBatch} sends, with a handler instead of a wait). Each message enters
+ * Tomcat's message path as the bytes of one whole frame ({@link #sendOne}). Reached by
  * reflection: the hooks are package-private in {@code org.apache.tomcat.websocket} (same in 10.1
  * and 11). If they are not there, {@link #of} returns null and the outbox uses the portable wire.
  *
@@ -42,6 +43,10 @@ final class TomcatWire implements Wire {
     static final int MAX_FRAMES = 64;
     static final int MAX_FRAME_BYTES = 4096;
 
+    /** RFC 6455 opcodes. */
+    private static final byte OPCODE_TEXT = 0x1;
+    private static final byte OPCODE_BINARY = 0x2;
+
     private static final ClassValue<Hooks> HOOKS = new ClassValue<>() {
         @Override
         protected Hooks computeValue(Class<?> type) {
@@ -49,15 +54,13 @@ final class TomcatWire implements Wire {
         }
     };
 
-    private final RemoteEndpoint.Async remote;
     /** Tomcat's {@code WsRemoteEndpointImplBase} of this session. */
     private final Object endpoint;
     /** Its {@code batchingAllowed}, switched without the flush that {@code setBatchingAllowed(false)} would block on. */
     private final AtomicBoolean batching;
     private final Hooks hooks;
 
-    private TomcatWire(RemoteEndpoint.Async remote, Object endpoint, AtomicBoolean batching, Hooks hooks) {
-        this.remote = remote;
+    private TomcatWire(Object endpoint, AtomicBoolean batching, Hooks hooks) {
         this.endpoint = endpoint;
         this.batching = batching;
         this.hooks = hooks;
@@ -71,7 +74,7 @@ final class TomcatWire implements Wire {
         }
         try {
             Object endpoint = hooks.base.get(remote);
-            return new TomcatWire(remote, endpoint, (AtomicBoolean) hooks.batching.get(endpoint), hooks);
+            return new TomcatWire(endpoint, (AtomicBoolean) hooks.batching.get(endpoint), hooks);
         } catch (IllegalAccessException | RuntimeException e) {
             return null;
         }
@@ -90,10 +93,42 @@ final class TomcatWire implements Wire {
     @Override
     public void send(Frame[] frames, int count, SendHandler done) {
         if (count == 1) {
-            Portable.sendOne(remote, frames[0], done); // nothing to group: Tomcat's own direct write
+            sendOne(frames[0], done); // nothing to group: a direct write of header and payload
             return;
         }
         new Group(frames, count, done).run();
+    }
+
+    /**
+     * One whole message, as bytes, into Tomcat's message path (the one {@code sendText} ends in):
+     * the frame's UTF-8 is made once per broadcast instead of once per member (Tomcat encodes a
+     * String's chars one at a time, the largest item of its send path in the profile), and a long
+     * text goes out as one frame instead of fragments of Tomcat's buffer size, each its own write.
+     * Skipped: the API's check that no other message of ours is half sent; the outbox already
+     * guarantees one message in flight.
+     */
+    private void sendOne(Frame frame, SendHandler done) {
+        ByteBuffer payload;
+        byte opcode;
+        if (frame instanceof Frame.Text text) {
+            payload = ByteBuffer.wrap(text.utf8());
+            opcode = OPCODE_TEXT;
+        } else {
+            payload = ((Frame.Binary) frame).buffer();
+            opcode = OPCODE_BINARY;
+        }
+        start(opcode, payload, done);
+    }
+
+    /** Tomcat's {@code startMessage}: the handler hears the result, failures of the call included. */
+    private void start(byte opcode, ByteBuffer payload, SendHandler done) {
+        try {
+            hooks.startMessage.invoke(endpoint, opcode, payload, true, done);
+        } catch (InvocationTargetException e) {
+            done.onResult(new SendResult(e.getCause()));
+        } catch (IllegalAccessException | RuntimeException e) {
+            done.onResult(new SendResult(e));
+        }
     }
 
     /** Whether grouped writes are available for remotes of this class (tests, logs). */
@@ -122,11 +157,7 @@ final class TomcatWire implements Wire {
             batching.set(true);
             while (next < count) {
                 Step step = new Step();
-                try {
-                    Portable.sendOne(remote, frames[next++], step);
-                } catch (RuntimeException e) {
-                    step.onResult(new SendResult(e));
-                }
+                sendOne(frames[next++], step);
                 if (!step.returned()) {
                     return; // completes later and carries on from there
                 }
@@ -141,13 +172,7 @@ final class TomcatWire implements Wire {
         /** All frames are in Tomcat's buffer: batching off, then one asynchronous write of it. */
         private void flush() {
             batching.set(false);
-            try {
-                hooks.startMessage.invoke(endpoint, hooks.flushOpcode, null, true, (SendHandler) this::finish);
-            } catch (InvocationTargetException e) {
-                finish(new SendResult(e.getCause()));
-            } catch (IllegalAccessException | RuntimeException e) {
-                finish(new SendResult(e));
-            }
+            start(hooks.flushOpcode, null, this::finish);
         }
 
         private void finish(SendResult result) {
