@@ -62,7 +62,7 @@ final class Report {
         row(md, "load generator", "this JVM, " + options.threads() + " NIO threads (many connections per thread, RFC 6455 framing "
                 + "over SocketChannel, masked client frames), HdrHistogram; its own CPU is in each table (`harness CPU`, in cores)");
         row(md, "runs", options.runs() + " measured windows of " + options.measure().toMillis() + " ms after " + options.warmup().toMillis()
-                + " ms of warm-up (echo); " + options.runs() + " repetitions of the chat phases and of the idle scenario");
+                + " ms of warm-up (echo; for chat as fast as it goes, unmeasured); " + options.runs() + " repetitions of the chat phases and of the idle scenario");
         row(md, "Duplex knobs", Bench.BENCH_KNOBS.isEmpty() ? "all defaults"
                 : String.join(", ", Bench.BENCH_KNOBS.entrySet().stream().map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").toList())
                 + " (system properties of the server process; every other knob at its default)");
