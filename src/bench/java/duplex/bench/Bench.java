@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
 public final class Bench {
 
     /** Sizes and durations; every one is a system property {@code bench.*}. */
-    record Options(boolean smoke, List<String> servers, Set<String> scenarios, int runs, int threads,
+    record Options(boolean smoke, List<String> servers, Set<String> scenarios, int rounds, int runs, int threads,
                    Duration warmup, Duration measure, int echoConnections, int echoSize, int largeSize,
                    int chatMembers, List<Integer> chatRates, Duration chatPaced, Duration chatFast, int chatWindow,
                    Duration chatDrain, int idleConnections, int idleConcurrency, Duration idleSettle, boolean idleDeflate,
@@ -38,6 +38,8 @@ public final class Bench {
             return new Options(smoke,
                     list(prop("bench.servers", "all")),
                     Set.copyOf(list(prop("bench.scenarios", "latency,throughput,large,chat,idle"))),
+                    // Each server is started once per round, servers in turn; each round runs every scenario bench.runs times.
+                    Integer.parseInt(prop("bench.rounds", "1")),
                     Integer.parseInt(prop("bench.runs", smoke ? "1" : "3")),
                     Integer.parseInt(prop("bench.threads", "2")),
                     Duration.ofMillis(Long.parseLong(prop("bench.warmup-ms", smoke ? "300" : "3000"))),
@@ -278,20 +280,31 @@ public final class Bench {
                 + "; load " + loadAtStart);
         List<Result> results = new ArrayList<>();
         boolean failed = false;
+        for (Target target : targets) {
+            results.add(new Result(target));
+        }
         try (Engine engine = new Engine(options.threads())) {
-            for (Target target : targets) {
-                Result result = new Result(target);
-                results.add(result);
+          // Rounds: every server once per round, in turn, so that a machine whose speed drifts
+          // (other work on it, CPU steal) does not favour whoever ran in its quiet minutes.
+          for (int round = 1; round <= options.rounds(); round++) {
+            for (Result result : results) {
+                Target target = result.target;
                 String unavailable = target.unavailable(env);
                 if (unavailable != null) {
-                    result.skipped = unavailable;
-                    System.out.println("bench: " + target.name + " skipped: " + unavailable);
-                    failed |= !options.smoke() ? false : target.name.startsWith("duplex");
+                    if (round == 1) {
+                        result.skipped = unavailable;
+                        System.out.println("bench: " + target.name + " skipped: " + unavailable);
+                        failed |= !options.smoke() ? false : target.name.startsWith("duplex");
+                    }
                     continue;
                 }
                 result.version = target.version(env);
-                result.loadBefore = uptime();
-                System.out.println("bench: " + target.name + " (" + result.version + "), load " + result.loadBefore);
+                String load = uptime();
+                if (round == 1) {
+                    result.loadBefore = load;
+                }
+                System.out.println("bench: " + target.name + " (" + result.version + "), round " + round + " of " + options.rounds()
+                        + ", load " + load);
                 try (Target.Running running = target.start(env)) {
                     Scenarios scenarios = new Scenarios(engine, options, running);
                     failed |= !run(result, "latency", options, () -> scenarios.echo("echo-latency", 1, options.echoSize()));
@@ -311,6 +324,7 @@ public final class Bench {
                 }
                 result.loadAfter = uptime();
             }
+          }
         }
         String loadAtEnd = uptime();
         String report = Report.markdown(options, env, results, started, Instant.now(), loadAtStart, loadAtEnd);

@@ -44,8 +44,10 @@ final class Report {
             md.append("**Smoke run** (small sizes, short windows): proves the harness works, not how fast anything is.\n\n");
         }
         md.append("Duplex against the WebSocket servers people would pick instead, in one run on one machine, "
-                + "server and load generator sharing its cores. Each figure is the **median of ").append(options.runs())
-                .append(options.runs() == 1 ? " run**;" : " runs**;").append(" `×` is the ratio to node `ws` in the same run (for latencies and memory lower is better, "
+                + "server and load generator sharing its cores. Each figure is the **median of ").append(options.rounds() * options.runs())
+                .append(options.rounds() * options.runs() == 1 ? " run**" : " runs**")
+                .append(options.rounds() > 1 ? " (" + options.rounds() + " rounds, the servers in turn, each started afresh per round)" : "")
+                .append(";").append(" `×` is the ratio to node `ws` in the same run (for latencies and memory lower is better, "
                         + "for rates higher is better). Written by the harness (`src/bench/java/duplex/bench`).\n\n");
         md.append("Reproduce: `mvn -B -Pbench -DskipTests verify").append(options.smoke() ? " -Dbench.mode=smoke" : "")
                 .append("` (see the README's Benchmarks section for the parameters).\n\n");
@@ -61,7 +63,8 @@ final class Report {
                 + " (1, 5, 15 min; the machine is shared with other builds, so treat small differences as noise)");
         row(md, "load generator", "this JVM, " + options.threads() + " NIO threads (many connections per thread, RFC 6455 framing "
                 + "over SocketChannel, masked client frames), HdrHistogram; its own CPU is in each table (`harness CPU`, in cores)");
-        row(md, "runs", options.runs() + " measured windows of " + options.measure().toMillis() + " ms after " + options.warmup().toMillis()
+        row(md, "runs", (options.rounds() > 1 ? options.rounds() + " rounds (every server started once per round, in turn), each with " : "")
+                + options.runs() + " measured windows of " + options.measure().toMillis() + " ms after " + options.warmup().toMillis()
                 + " ms of warm-up (echo; for chat as fast as it goes, unmeasured); " + options.runs() + " repetitions of the chat phases and of the idle scenario");
         row(md, "Duplex knobs", Bench.BENCH_KNOBS.isEmpty() ? "all defaults"
                 : String.join(", ", Bench.BENCH_KNOBS.entrySet().stream().map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").toList())

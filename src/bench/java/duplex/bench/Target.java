@@ -166,7 +166,7 @@ abstract class Target {
         }
         command.addAll(env.serverJvmArgs());
         if (env.jfr() != null) {
-            command.add("-XX:StartFlightRecording=filename=" + env.jfr().resolve(name + ".jfr") + ",settings=" + System.getProperty("bench.jfr-settings", "profile"));
+            command.add("-XX:StartFlightRecording=filename=" + env.jfr().resolve(name + ".jfr") + ",settings=" + Bench.Options.prop("bench.jfr-settings", "profile"));
         }
         return command;
     }
