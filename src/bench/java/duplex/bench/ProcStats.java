@@ -18,10 +18,19 @@ final class ProcStats {
 
     /** User + system CPU time of the process, in nanoseconds. */
     static long cpuNanos(long pid) {
+        return ticksNanos(pid, true);
+    }
+
+    /** System (kernel) CPU time of the process alone, in nanoseconds: syscalls, wake-ups, the TCP stack. */
+    static long systemNanos(long pid) {
+        return ticksNanos(pid, false);
+    }
+
+    private static long ticksNanos(long pid, boolean withUser) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            long ticks = (withUser ? Long.parseLong(fields[11]) : 0) + Long.parseLong(fields[12]);
             return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
         } catch (IOException | RuntimeException e) {
             return -1;

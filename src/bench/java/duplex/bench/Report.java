@@ -34,6 +34,11 @@ final class Report {
         static Column plain(String key, String header, int decimals) {
             return new Column(key, header, v -> v, decimals, false);
         }
+
+        /** A share (0 to 1) shown in percent. */
+        static Column percent(String key, String header) {
+            return new Column(key, header, v -> v * 100, 0, false);
+        }
     }
 
     static String markdown(Bench.Options options, Bench.Env env, List<Bench.Result> results, Instant started, Instant finished,
@@ -82,7 +87,7 @@ final class Report {
         table(md, results, "1. Echo latency", "1 connection, " + options.echoSize() + "-byte text, closed loop; round trip in µs.",
                 List.of(Column.of("echo-latency.p50", "p50 µs", 0), Column.of("echo-latency.p99", "p99 µs", 0),
                         Column.of("echo-latency.p999", "p99.9 µs", 0), Column.of("echo-latency.msgs", "msgs/s", 0),
-                        Column.plain("echo-latency.client-cpu", "harness CPU", 2), Column.plain("echo-latency.server-cpu", "server CPU", 2),
+                        Column.plain("echo-latency.client-cpu", "harness CPU", 2), Column.plain("echo-latency.server-cpu", "server CPU", 2), Column.percent("echo-latency.server-sys", "kernel %"),
                         Column.of("echo-latency.server-us", "server CPU µs/msg", 1),
                         Column.plain("echo-latency.client-us", "harness CPU µs/msg", 1)),
                 "latency");
@@ -90,7 +95,7 @@ final class Report {
                         + "-byte text, closed loop (one message in flight per connection).",
                 List.of(Column.of("echo-throughput.msgs", "msgs/s", 0), Column.of("echo-throughput.p50", "p50 µs", 0),
                         Column.of("echo-throughput.p99", "p99 µs", 0),
-                        Column.plain("echo-throughput.client-cpu", "harness CPU", 2), Column.plain("echo-throughput.server-cpu", "server CPU", 2),
+                        Column.plain("echo-throughput.client-cpu", "harness CPU", 2), Column.plain("echo-throughput.server-cpu", "server CPU", 2), Column.percent("echo-throughput.server-sys", "kernel %"),
                         Column.of("echo-throughput.server-us", "server CPU µs/msg", 1),
                         Column.plain("echo-throughput.client-us", "harness CPU µs/msg", 1)),
                 "throughput");
@@ -98,7 +103,7 @@ final class Report {
                         + "-byte text, closed loop; MB/s one way (10^6 bytes).",
                 List.of(Column.of("echo-large.mbs", "MB/s", 1), Column.of("echo-large.msgs", "msgs/s", 0),
                         Column.of("echo-large.p99", "p99 µs", 0),
-                        Column.plain("echo-large.client-cpu", "harness CPU", 2), Column.plain("echo-large.server-cpu", "server CPU", 2),
+                        Column.plain("echo-large.client-cpu", "harness CPU", 2), Column.plain("echo-large.server-cpu", "server CPU", 2), Column.percent("echo-large.server-sys", "kernel %"),
                         Column.of("echo-large.server-us", "server CPU µs/msg", 1),
                         Column.plain("echo-large.client-us", "harness CPU µs/msg", 1)),
                 "large");
@@ -124,7 +129,7 @@ final class Report {
                 List.of(Column.of("chat-fast.deliveries", "deliveries/s", 0), Column.of("chat-fast.msgs", "messages/s", 0),
                         Column.ms("chat-fast.p50", "p50 ms"), Column.ms("chat-fast.p99", "p99 ms"), Column.ms("chat-fast.max", "max ms"),
                         Column.plain("chat-fast.lost", "lost", 0), Column.plain("chat-fast.reordered", "out of order", 0),
-                        Column.plain("chat-fast.client-cpu", "harness CPU", 2), Column.plain("chat-fast.server-cpu", "server CPU", 2),
+                        Column.plain("chat-fast.client-cpu", "harness CPU", 2), Column.plain("chat-fast.server-cpu", "server CPU", 2), Column.percent("chat-fast.server-sys", "kernel %"),
                         Column.of("chat-fast.server-us", "server CPU µs/delivery", 2),
                         Column.plain("chat-fast.client-us", "harness CPU µs/delivery", 2)),
                 "chat");

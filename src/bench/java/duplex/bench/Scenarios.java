@@ -63,13 +63,19 @@ final class Scenarios {
         private final long start = System.nanoTime();
         private final long client = Bench.jvmProcessCpuNanos();
         private final long server = ProcStats.cpuNanos(Scenarios.this.server.pid());
+        private final long serverSystem = ProcStats.systemNanos(Scenarios.this.server.pid());
 
         void into(Map<String, Double> figures, String prefix, long end) {
             double wall = end - start;
             figures.put(prefix + ".client-cpu", (Bench.jvmProcessCpuNanos() - client) / wall);
             long serverNow = ProcStats.cpuNanos(Scenarios.this.server.pid());
+            long systemNow = ProcStats.systemNanos(Scenarios.this.server.pid());
             if (server >= 0 && serverNow >= 0) {
                 figures.put(prefix + ".server-cpu", (serverNow - server) / wall);
+                if (serverNow > server && systemNow >= serverSystem) {
+                    // The kernel's share of the server's CPU: system calls, thread wake-ups, TCP.
+                    figures.put(prefix + ".server-sys", (double) (systemNow - serverSystem) / (serverNow - server));
+                }
             }
         }
     }
