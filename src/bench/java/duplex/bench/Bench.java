@@ -29,7 +29,7 @@ public final class Bench {
     /** Sizes and durations; every one is a system property {@code bench.*}. */
     record Options(boolean smoke, List<String> servers, Set<String> scenarios, int rounds, int runs, int threads,
                    Duration warmup, Duration measure, int echoConnections, int echoSize, int largeSize,
-                   int chatMembers, List<Integer> chatRates, Duration chatPaced, Duration chatFast, int chatWindow,
+                   int chatMembers, List<Integer> chatRates, Duration chatWarmup, Duration chatPaced, Duration chatFast, int chatWindow,
                    Duration chatDrain, int idleConnections, int idleConcurrency, Duration idleSettle, boolean idleDeflate,
                    int idleAddresses, Path out) {
 
@@ -49,6 +49,8 @@ public final class Bench {
                     Integer.parseInt(prop("bench.large.size", "16384")),
                     Integer.parseInt(prop("bench.chat.members", smoke ? "50" : "1000")),
                     list(prop("bench.chat.rates", smoke ? "100" : "250")).stream().map(Integer::valueOf).toList(),
+                    // Unmeasured fan-out before the chat phases: the JIT needs several seconds of it on two shared cores.
+                    Duration.ofMillis(Long.parseLong(prop("bench.chat.warmup-ms", smoke ? "300" : "8000"))),
                     Duration.ofMillis(Long.parseLong(prop("bench.chat.paced-ms", smoke ? "500" : "10000"))),
                     Duration.ofMillis(Long.parseLong(prop("bench.chat.fast-ms", smoke ? "700" : "5000"))),
                     Integer.parseInt(prop("bench.chat.window", "32")),

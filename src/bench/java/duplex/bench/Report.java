@@ -70,7 +70,7 @@ final class Report {
                 + "over SocketChannel, masked client frames), HdrHistogram; its own CPU is in each table (`harness CPU`, in cores)");
         row(md, "runs", (options.rounds() > 1 ? options.rounds() + " rounds (every server started once per round, in turn), each with " : "")
                 + options.runs() + " measured windows of " + options.measure().toMillis() + " ms after " + options.warmup().toMillis()
-                + " ms of warm-up (echo; for chat as fast as it goes, unmeasured); " + options.runs() + " repetitions of the chat phases and of the idle scenario");
+                + " ms of warm-up (echo); chat after " + options.chatWarmup().toMillis() + " ms as fast as it goes and as long at each paced rate, unmeasured; " + options.runs() + " repetitions of the chat phases and of the idle scenario");
         row(md, "Duplex knobs", Bench.BENCH_KNOBS.isEmpty() ? "all defaults"
                 : String.join(", ", Bench.BENCH_KNOBS.entrySet().stream().map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").toList())
                 + " (system properties of the server process; every other knob at its default)");

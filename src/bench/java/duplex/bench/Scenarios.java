@@ -249,13 +249,18 @@ final class Scenarios {
             long[] sent = {0};
             // Unmeasured, as the echo scenarios' warm-up window: the first phase would otherwise
             // measure the JIT compiling the fan-out path (a JVM's first second), not the server.
-            if (!options.warmup().isZero()) {
-                fast(new LinkedHashMap<>(), format, sender, sent, state, deliveries, latencies, options.warmup());
+            if (!options.chatWarmup().isZero()) {
+                fast(new LinkedHashMap<>(), format, sender, sent, state, deliveries, latencies, options.chatWarmup());
+                for (int rate : options.chatRates()) {
+                    paced(new LinkedHashMap<>(), "warm-up", format, sender, rate, sent, state, deliveries, latencies, lastDelivery,
+                            highestSeq, options.chatWarmup());
+                }
             }
             for (int run = 0; run < options.runs(); run++) {
                 Map<String, Double> figures = new LinkedHashMap<>();
                 for (int rate : options.chatRates()) {
-                    paced(figures, "chat-" + rate, format, sender, rate, sent, state, deliveries, latencies, lastDelivery, highestSeq);
+                    paced(figures, "chat-" + rate, format, sender, rate, sent, state, deliveries, latencies, lastDelivery, highestSeq,
+                            options.chatPaced());
                 }
                 fast(figures, format, sender, sent, state, deliveries, latencies, options.chatFast());
                 figures.put("chat.closed", (double) closedMembers.get());
@@ -291,7 +296,8 @@ final class Scenarios {
 
     /** The sender at a fixed rate (open loop) for the paced duration, then everything drained. */
     private void paced(Map<String, Double> figures, String prefix, Target.Chat format, Conn sender, int rate, long[] sent,
-                       Member[] state, LongAdder deliveries, Latencies latencies, AtomicLong lastDelivery, AtomicLong highestSeq) {
+                       Member[] state, LongAdder deliveries, Latencies latencies, AtomicLong lastDelivery, AtomicLong highestSeq,
+                       Duration length) {
         int members = state.length;
         long firstSeq = sent[0] + 1;
         long lostBefore = lostSoFar(state, sent[0]);
@@ -299,7 +305,8 @@ final class Scenarios {
         long deliveredBefore = deliveries.sum();
         latencies.interval();
         CpuWindow cpu = new CpuWindow();
-        long count = Math.max(1, rate * options.chatPaced().toMillis() / 1000);
+        long count = Math.max(1, rate * length.toMillis() / 1000);
+        System.out.println("    " + prefix + ": " + rate + " messages/s for " + length.toMillis() + " ms from " + java.time.Instant.now());
         long start = System.nanoTime();
         long interval = 1_000_000_000L / rate;
         for (long i = 0; i < count; i++) {

@@ -222,7 +222,7 @@ public final class ChatEndpoint {
                 room = null;
                 rooms.leave(here, self);
                 LOG.log(System.Logger.Level.INFO, "chat session {0}: kept flooding after rate_limited; closing", out.id());
-                out.close(new CloseReason(CloseCodes.VIOLATED_POLICY, "rate limit exceeded"));
+                out.closeWhenSent(new CloseReason(CloseCodes.VIOLATED_POLICY, "rate limit exceeded")); // after its rate_limited answers
                 return;
             }
             case ALLOWED -> {

@@ -92,6 +92,8 @@ public final class Outbox {
     /** Held by whoever has a send (or a ping) on the wire; the only way to touch {@link #remote}. */
     private final AtomicBoolean sending = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set by {@link #closeWhenSent}: the close to make once the queue is empty and nothing is on the wire. */
+    private volatile CloseReason closeWhenSent;
     private volatile long lastHeardNanos = System.nanoTime();
     /** When a data send last completed: the peer's socket is still taking what we send. */
     private volatile long lastDeliveredNanos = System.nanoTime();
@@ -193,10 +195,35 @@ public final class Outbox {
      * with 1008 "slow consumer").
      */
     public boolean send(Frame frame) {
-        if (closed.get()) {
+        if (refusing()) {
             return false;
         }
         return enqueue(frame);
+    }
+
+    /** Closed, or closing once what is queued has gone out: no new frames. */
+    private boolean refusing() {
+        return closed.get() || closeWhenSent != null;
+    }
+
+    /**
+     * Closes the connection once the frames already queued have been written (the answers that
+     * explain the close, such as {@code rate_limited}, reach the client before it); takes no new
+     * frames meanwhile. A peer that does not read is ended by the send timeout instead.
+     */
+    public void closeWhenSent(CloseReason reason) {
+        if (closed.get()) {
+            return;
+        }
+        closeWhenSent = reason;
+        pump();
+    }
+
+    private void closeIfDrained() {
+        CloseReason reason = closeWhenSent;
+        if (reason != null && queue.isEmpty() && !sending.get()) {
+            closeOnce(reason);
+        }
     }
 
     /** What {@link #queueOnly} did with a frame. */
@@ -214,7 +241,7 @@ public final class Outbox {
      * whether the caller must arrange a {@link #write}.
      */
     Queued queueOnly(Frame frame) {
-        if (closed.get() || !withinBound(frame)) {
+        if (refusing() || !withinBound(frame)) {
             return Queued.REFUSED;
         }
         queue.add(frame);
@@ -286,7 +313,7 @@ public final class Outbox {
         if (budget == null) {
             return send(frame);
         }
-        if (closed.get()) {
+        if (refusing()) {
             return false;
         }
         long heap = heapOf(frame);
@@ -347,7 +374,7 @@ public final class Outbox {
      * replaced, and keep their order relative to the slots.
      */
     public Offered sendLatest(Object key, Frame frame) {
-        if (closed.get()) {
+        if (refusing()) {
             return Offered.REFUSED;
         }
         Slot slot;
@@ -563,6 +590,11 @@ public final class Outbox {
     }
 
     private void pump() {
+        pumpQueue();
+        closeIfDrained();
+    }
+
+    private void pumpQueue() {
         while (!closed.get() && !queue.isEmpty() && sending.compareAndSet(false, true)) {
             if (!gate.tryEnter()) {
                 sending.set(false);
