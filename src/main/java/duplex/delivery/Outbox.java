@@ -621,13 +621,12 @@ public final class Outbox {
             gate.leave();
             return true; // someone raced us to it, or a discarded slot; the caller's loop decides
         }
-        int max = wire.maxFrames();
-        if (max == 1 || queue.isEmpty() || !wire.joinsGroup(frameOf(item))) {
-            return new Send(item).start();
+        if (queue.isEmpty() || !wire.joinsGroup(frameOf(item))) {
+            return new Send(item).start(); // alone: nothing waits with it, or the wire does not group (the portable one never does)
         }
         // Group commit: what is already waiting goes out with it, in one write. Only what is
         // waiting, so a group never waits for a frame that has not come.
-        Object[] group = new Object[Math.min(max, queuedMessages.get() + 1)];
+        Object[] group = new Object[Math.min(wire.maxFrames(), queuedMessages.get() + 1)];
         int count = 0;
         group[count++] = item;
         for (Object head; count < group.length && (head = queue.peek()) != null && wire.joinsGroup(frameOf(head)); ) {
@@ -785,10 +784,7 @@ public final class Outbox {
             }
             if (result.isOK()) {
                 lastDeliveredNanos = System.nanoTime();
-                for (Frame frame : frames) {
-                    traffic.sent(frame.bytes());
-                }
-                traffic.written(count);
+                traffic.written(count, bytes);
             } else {
                 failed(result.getException());
             }

@@ -5,7 +5,9 @@ import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -123,17 +125,12 @@ final class TomcatWire implements Wire {
     /** Tomcat's {@code startMessage}: the handler hears the result, failures of the call included. */
     private void start(byte opcode, ByteBuffer payload, SendHandler done) {
         try {
-            hooks.startMessage.invoke(endpoint, opcode, payload, true, done);
-        } catch (InvocationTargetException e) {
-            done.onResult(new SendResult(e.getCause()));
-        } catch (IllegalAccessException | RuntimeException e) {
+            hooks.startMessage.invokeExact(endpoint, opcode, payload, true, done);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             done.onResult(new SendResult(e));
         }
-    }
-
-    /** Whether grouped writes are available for remotes of this class (tests, logs). */
-    static boolean availableFor(Class<?> remoteType) {
-        return HOOKS.get(remoteType) != Hooks.NONE;
     }
 
     /**
@@ -211,7 +208,7 @@ final class TomcatWire implements Wire {
     }
 
     /** The package-private parts of Tomcat's WebSocket implementation this wire uses. */
-    private record Hooks(Field base, Field batching, Method startMessage, byte flushOpcode) {
+    private record Hooks(Field base, Field batching, MethodHandle startMessage, byte flushOpcode) {
         static final Hooks NONE = new Hooks(null, null, null, (byte) 0);
         private static final String PACKAGE = "org.apache.tomcat.websocket.";
 
@@ -233,7 +230,10 @@ final class TomcatWire implements Wire {
                 batching.setAccessible(true);
                 startMessage.setAccessible(true);
                 flush.setAccessible(true);
-                Hooks hooks = new Hooks(base, batching, startMessage, flush.getByte(null));
+                // A method handle of a fixed type: a call per frame boxes nothing and builds no argument array.
+                MethodHandle start = MethodHandles.lookup().unreflect(startMessage)
+                        .asType(MethodType.methodType(void.class, Object.class, byte.class, ByteBuffer.class, boolean.class, SendHandler.class));
+                Hooks hooks = new Hooks(base, batching, start, flush.getByte(null));
                 LOG.log(System.Logger.Level.INFO, "Tomcat WebSocket found: frames waiting for a connection go out in one write");
                 return hooks;
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {

@@ -23,12 +23,11 @@ public interface Traffic {
     default void received(int bytes) {
     }
 
-    /** One whole message was written to a peer. */
-    default void sent(int bytes) {
-    }
-
-    /** One socket write carried this many whole messages (more than one when they were waiting together). */
-    default void written(int messages) {
+    /**
+     * One socket write to a peer completed, carrying this many whole messages (more than one when
+     * they were waiting together) of this many payload bytes in all.
+     */
+    default void written(int messages, long bytes) {
     }
 
     /** A peer was cut off because its outbox passed its bound. */

@@ -106,13 +106,9 @@ public final class EndpointMetrics implements Traffic {
     }
 
     @Override
-    public void sent(int bytes) {
-        sent.increment();
+    public void written(int messages, long bytes) {
+        sent.increment(messages);
         sentBytes.increment(bytes);
-    }
-
-    @Override
-    public void written(int messages) {
         writes.increment();
     }
 

@@ -43,8 +43,8 @@ class MetricsTest {
         echo.opened();
         echo.opened();
         echo.received(5);
-        echo.sent(5);
-        echo.sent(7);
+        echo.written(1, 5);
+        echo.written(1, 7);
         echo.slowConsumer();
         echo.closed(1008);
         echo.closed(1000);
