@@ -21,7 +21,7 @@ final class Targets {
 
     static List<Target> all() {
         return List.of(new NodeWs(), new NodeJsWebsocket(), new Tornado(), new TomcatExamples(), new DuplexTomcat(),
-                new DuplexTomcatLean(), new DuplexTyrus());
+                new DuplexTomcatLean(), new DuplexJetty(), new DuplexTyrus());
     }
 
     /** npm `ws`: the idiomatic echo and broadcast loops from its README, in src/bench/peers/ws-server.js. */
@@ -398,6 +398,86 @@ final class Targets {
             List<String> properties = new ArrayList<>(super.systemProperties(env, port));
             properties.add("-Dorg.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE=" + BUFFER);
             return properties;
+        }
+    }
+
+    /**
+     * The same WAR on a stock Jetty 12 (ee10), in a JVM of its own: {@code duplex.bench.jetty.JettyMain},
+     * built with its jars by {@code src/bench/jetty/pom.xml} into target/bench/jetty, apart from
+     * the harness's classpath (Jetty would find Tomcat's and Tyrus's initializers on it). Jetty
+     * gets no {@code TomcatWire}: this is Duplex's portable path, one frame per send.
+     */
+    static final class DuplexJetty extends Target {
+        DuplexJetty() {
+            super("duplex-jetty", "Duplex (`target/duplex.war`) on stock Jetty 12 ee10 (`src/bench/jetty`), the portable one-frame-per-send path");
+        }
+
+        @Override
+        boolean jvm() {
+            return true;
+        }
+
+        private static Path home(Bench.Env env) {
+            return env.dir().resolve("jetty");
+        }
+
+        @Override
+        String unavailable(Bench.Env env) {
+            if (!Files.isRegularFile(home(env).resolve("duplex-bench-jetty.jar"))) {
+                return "Jetty runner not built at " + home(env) + " (run through mvn -Pbench)";
+            }
+            return Files.isRegularFile(env.war()) ? null : "no " + env.war() + " (mvn package)";
+        }
+
+        @Override
+        List<String> command(Bench.Env env, int port) throws IOException {
+            Path home = home(env).toAbsolutePath();
+            Path work = env.dir().resolve("jetty-work").toAbsolutePath();
+            deleteTree(work);
+            List<String> command = javaCommand(env);
+            // Tomcat's targets get deploy/setenv.sh; of it only the heap ratios are not Tomcat's own.
+            command.addAll(DuplexTomcat.setenvOptions().stream().filter(option -> option.startsWith("-XX:")).toList());
+            command.addAll(env.duplexKnobs());
+            command.add("-Dduplex.http.port=" + port);
+            command.add("-Dduplex.http.address=127.0.0.1");
+            command.add("-Djava.io.tmpdir=" + work);
+            command.add("-classpath");
+            command.add(home.resolve("duplex-bench-jetty.jar") + java.io.File.pathSeparator + home.resolve("lib") + java.io.File.separator + "*");
+            command.add("duplex.bench.jetty.JettyMain");
+            command.addAll(List.of(String.valueOf(port), env.war().toAbsolutePath().toString(), "/duplex", work.toString()));
+            return command;
+        }
+
+        @Override
+        String echoPath() {
+            return "/duplex/echo";
+        }
+
+        @Override
+        Target.Chat chat() {
+            return DuplexTyrus.chatAvailable() ? Target.Chat.DUPLEX_JSON : Target.Chat.NONE;
+        }
+
+        @Override
+        String metricsPath() {
+            return "/duplex/metrics";
+        }
+
+        @Override
+        String chatPath(int member) {
+            return "/duplex/chat/" + ROOM + "?name=m" + member;
+        }
+
+        @Override
+        String version(Bench.Env env) {
+            String jar = "?";
+            try (Stream<Path> lib = Files.list(home(env).resolve("lib"))) {
+                jar = lib.map(path -> path.getFileName().toString()).filter(name -> name.startsWith("jetty-server-"))
+                        .findFirst().map(name -> name.replace("jetty-server-", "").replace(".jar", "")).orElse("?");
+            } catch (IOException e) {
+                // the version stays "?"
+            }
+            return "Eclipse Jetty " + jar + " (ee10) on Java " + System.getProperty("java.runtime.version");
         }
     }
 
