@@ -55,7 +55,7 @@ final class Report {
                 .append(";").append(" `×` is the ratio to node `ws` in the same run (for latencies and memory lower is better, "
                         + "for rates higher is better). Written by the harness (`src/bench/java/duplex/bench`).\n\n");
         md.append("Reproduce: `mvn -B -Pbench -DskipTests verify").append(options.smoke() ? " -Dbench.mode=smoke" : "")
-                .append("` (see the README's Benchmarks section for the parameters).\n\n");
+                .append("` (see docs/testing.md, Running the benchmarks, for the parameters).\n\n");
 
         md.append("## Machine and run\n\n| | |\n|---|---|\n");
         row(md, "when", started.truncatedTo(ChronoUnit.SECONDS) + " to " + finished.truncatedTo(ChronoUnit.SECONDS));

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every knob of the application, read once at start. The README's configuration table lists
- * the same names, defaults and meanings; keep the two together.
+ * Every knob of the application, read once at start. The configuration table in
+ * docs/configuration.md lists the same names, defaults and meanings; keep the two together.
  *
  * @param echoMaxTextBytes   largest text message /echo accepts, in UTF-8 bytes; one more closes with 1009
  * @param echoMaxBinaryBytes largest binary message /echo accepts; one more closes with 1009

@@ -23,7 +23,7 @@ public final class Names {
 
     private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_ROOM + "}");
 
-    /** What a refused rename is told; the README's {@code name} row says the same. */
+    /** What a refused rename is told; the {@code name} row of docs/protocol.md says the same. */
     public static final String NAME_RULE = "a name is 1 to " + MAX_NAME + " characters with at least one letter or digit;"
             + " no control, formatting or invisible characters, and no check marks";
 

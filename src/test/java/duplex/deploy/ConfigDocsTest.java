@@ -10,7 +10,7 @@ import java.util.TreeSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** The README's configuration table is the one complete list: every knob the code reads, no other. */
+/** The configuration table in docs/configuration.md is the one complete list: every knob the code reads, no other. */
 class ConfigDocsTest {
 
     @Test
@@ -18,7 +18,7 @@ class ConfigDocsTest {
         Set<String> read = new TreeSet<>(Knobs.readByTheCode());
         assertFalse(read.isEmpty());
         assertEquals(read, new TreeSet<>(Knobs.documentedInTheReadme().keySet()),
-                "README.md's configuration table must have one row per knob Settings.load reads (a knob added to "
+                "docs/configuration.md's configuration table must have one row per knob Settings.load reads (a knob added to "
                         + "Settings needs its row; a row for a knob that is gone must go)");
     }
 

@@ -180,7 +180,7 @@ class DockerComposeTest {
             Set<String> passed = environment.keySet().stream().map(String::valueOf).filter(k -> k.startsWith("DUPLEX_"))
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(expected, passed, name + ": docker-compose.yml's x-duplex-environment must list every knob of the "
-                    + "README configuration table, as NAME: ${NAME:-}");
+                    + "configuration table in docs/configuration.md, as NAME: ${NAME:-}");
             for (String variable : passed) {
                 if (NODES.contains(name) && (variable.equals("DUPLEX_REDIS_URL") || variable.equals("DUPLEX_TRUSTED_PROXIES"))) {
                     continue; // the cluster's nodes default to the compose Redis and trust the compose nginx

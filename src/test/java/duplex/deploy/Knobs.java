@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The knobs as the code reads them, and as the README documents them. */
+/** The knobs as the code reads them, and as docs/configuration.md documents them. */
 final class Knobs {
 
     private static final Pattern TABLE_ROW = Pattern.compile("^\\| `(duplex\\.[^`]+)` \\| `([A-Z0-9_]+)` \\|");
@@ -32,11 +32,14 @@ final class Knobs {
         return knobs;
     }
 
-    /** Knob name to environment variable, from the rows of the README's configuration table. */
+    /**
+     * Knob name to environment variable, from the rows of the configuration table in
+     * docs/configuration.md (the README's short table of first knobs is not read).
+     */
     static Map<String, String> documentedInTheReadme() {
         Map<String, String> rows = new LinkedHashMap<>();
         try {
-            for (String line : Files.readAllLines(Path.of("README.md"))) {
+            for (String line : Files.readAllLines(Path.of("docs/configuration.md"))) {
                 Matcher row = TABLE_ROW.matcher(line);
                 if (row.find()) {
                     rows.put(row.group(1), row.group(2));

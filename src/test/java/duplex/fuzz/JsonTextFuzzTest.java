@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Regression mode (every {@code mvn verify}) replays the inputs under
  * {@code src/test/resources/duplex/fuzz/JsonTextFuzzTestInputs/}; with {@code JAZZER_FUZZ=1}
- * Jazzer fuzzes for {@code maxDuration} and keeps what it finds there (see the README).
+ * Jazzer fuzzes for {@code maxDuration} and keeps what it finds there (see docs/testing.md, Fuzzing).
  */
 class JsonTextFuzzTest {
 
