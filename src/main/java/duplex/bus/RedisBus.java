@@ -71,130 +71,16 @@ public final class RedisBus implements Bus {
     public record Options(String url, Duration timeout, Duration heartbeat, Duration nodeTimeout) {
     }
 
-    // KEYS: seq, log, channel. ARGV: floor (the last seq this node saw), body, history size, ttl.
-    // The floor keeps seq increasing for everyone who was connected even if Redis lost its data.
-    private static final Script POST = new Script("""
-            local seq = redis.call('INCR', KEYS[1])
-            local floor = tonumber(ARGV[1])
-            if seq <= floor then
-              seq = floor + 1
-              redis.call('SET', KEYS[1], seq)
-            end
-            redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], seq .. '-0', 'b', ARGV[2])
-            redis.call('EXPIRE', KEYS[1], ARGV[4])
-            redis.call('EXPIRE', KEYS[2], ARGV[4])
-            redis.call('PUBLISH', KEYS[3], 'P\\n' .. seq .. '\\n' .. ARGV[2])
-            return seq
-            """);
-
-    // KEYS: seq, log, members. ARGV: history size, node key prefix.
-    // Returns {seq, {id, {'b', body}}..., {id, value, ...}} with only the members of live nodes.
-    private static final Script SNAPSHOT = new Script("""
-            local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
-            local log = {}
-            if tonumber(ARGV[1]) > 0 then
-              log = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[1])
-            end
-            local all = redis.call('HGETALL', KEYS[3])
-            local live = {}
-            for i = 1, #all, 2 do
-              local node = string.match(all[i + 1], '^([^\\n]*)\\n')
-              if node and redis.call('EXISTS', ARGV[2] .. node) == 1 then
-                live[#live + 1] = all[i]
-                live[#live + 1] = all[i + 1]
-              end
-            end
-            return {seq, log, live}
-            """);
-
-    // KEYS: members, channel. ARGV: node, member id, name. Announces only a real change.
-    private static final Script JOIN = new Script("""
-            local value = ARGV[1] .. '\\n' .. ARGV[3]
-            if redis.call('HGET', KEYS[1], ARGV[2]) ~= value then
-              redis.call('HSET', KEYS[1], ARGV[2], value)
-              redis.call('PUBLISH', KEYS[2], 'J\\n' .. ARGV[1] .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3])
-            end
-            return 1
-            """);
-
-    // KEYS: members, channel. ARGV: node, member id, name.
-    private static final Script LEAVE = new Script("""
-            if redis.call('HDEL', KEYS[1], ARGV[2]) == 1 then
-              redis.call('PUBLISH', KEYS[2], 'L\\n' .. ARGV[1] .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3])
-            end
-            return 1
-            """);
-
-    // KEYS: members, channel. ARGV: node, member id, name, previous name.
-    private static final Script RENAME = new Script("""
-            redis.call('HSET', KEYS[1], ARGV[2], ARGV[1] .. '\\n' .. ARGV[3])
-            redis.call('PUBLISH', KEYS[2], 'R\\n' .. ARGV[1] .. '\\n' .. ARGV[2] .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4])
-            return 1
-            """);
-
-    // The heartbeat of one room. KEYS: members, channel. ARGV: node, node key prefix, ttl, then
-    // id, name pairs of this node's members. Re-announces this node's members (after Redis lost
-    // them), removes its stale ones, removes the members of dead nodes, each change published
-    // once. Returns the remaining members (flat id, value pairs). The node keys it checks are
-    // not declared in KEYS: fine on one Redis (not Redis Cluster).
-    private static final Script SYNC = new Script("""
-            local node = ARGV[1]
-            local mine = {}
-            for i = 4, #ARGV, 2 do mine[ARGV[i]] = ARGV[i + 1] end
-            local all = redis.call('HGETALL', KEYS[1])
-            local live = {}
-            for i = 1, #all, 2 do
-              local id, value = all[i], all[i + 1]
-              local owner, name = string.match(value, '^([^\\n]*)\\n(.*)$')
-              local keep = true
-              if owner == node then
-                keep = mine[id] ~= nil
-              elseif owner == nil or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
-                keep = false
-              end
-              if keep then
-                live[id] = value
-              else
-                redis.call('HDEL', KEYS[1], id)
-                redis.call('PUBLISH', KEYS[2], 'L\\n' .. (owner or '') .. '\\n' .. id .. '\\n' .. (name or ''))
-              end
-            end
-            for id, name in pairs(mine) do
-              local value = node .. '\\n' .. name
-              if live[id] ~= value then
-                redis.call('HSET', KEYS[1], id, value)
-                redis.call('PUBLISH', KEYS[2], 'J\\n' .. node .. '\\n' .. id .. '\\n' .. name)
-                live[id] = value
-              end
-            end
-            local out = {}
-            for id, value in pairs(live) do
-              out[#out + 1] = id
-              out[#out + 1] = value
-            end
-            return out
-            """);
-
-    // KEYS: lease. ARGV: node, ttl ms. 1 when this node holds the lease (taken or renewed).
-    private static final Script LEASE = new Script("""
-            local holder = redis.call('GET', KEYS[1])
-            if holder == ARGV[1] then
-              redis.call('PEXPIRE', KEYS[1], ARGV[2])
-              return 1
-            elseif not holder then
-              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-              return 1
-            end
-            return 0
-            """);
-
-    // KEYS: lease. ARGV: node. Frees the lease only if this node holds it.
-    private static final Script RELEASE = new Script("""
-            if redis.call('GET', KEYS[1]) == ARGV[1] then
-              return redis.call('DEL', KEYS[1])
-            end
-            return 0
-            """);
+    // The scripts, each run atomically by Redis: src/main/resources/duplex/bus/*.lua, whose
+    // first lines say what their KEYS and ARGV are.
+    private static final Script POST = Script.load("post.lua");
+    private static final Script SNAPSHOT = Script.load("snapshot.lua");
+    private static final Script JOIN = Script.load("join.lua");
+    private static final Script LEAVE = Script.load("leave.lua");
+    private static final Script RENAME = Script.load("rename.lua");
+    private static final Script SYNC = Script.load("sync.lua");
+    private static final Script LEASE = Script.load("lease.lua");
+    private static final Script RELEASE = Script.load("release.lua");
 
     private final Options options;
     private final String nodeId;
@@ -975,8 +861,20 @@ public final class RedisBus implements Bus {
     private static final class Script {
         final String source;
 
-        Script(String source) {
+        private Script(String source) {
             this.source = source;
+        }
+
+        /** A script from the resources beside this class; a missing one fails the class's loading, not a call. */
+        static Script load(String name) {
+            try (java.io.InputStream in = RedisBus.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new IllegalStateException("no Lua script " + name + " beside " + RedisBus.class.getName());
+                }
+                return new Script(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         CompletableFuture<Object> callAsync(RedisAsyncCommands<String, String> api, ScriptOutputType type, String[] keys, String... args) {
