@@ -14,17 +14,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class ConfigDocsTest {
 
     @Test
-    void theReadmeTableListsExactlyTheKnobsTheCodeReads() {
+    void theConfigurationTableListsExactlyTheKnobsTheCodeReads() {
         Set<String> read = new TreeSet<>(Knobs.readByTheCode());
         assertFalse(read.isEmpty());
-        assertEquals(read, new TreeSet<>(Knobs.documentedInTheReadme().keySet()),
+        assertEquals(read, new TreeSet<>(Knobs.documented().keySet()),
                 "docs/configuration.md's configuration table must have one row per knob Settings.load reads (a knob added to "
                         + "Settings needs its row; a row for a knob that is gone must go)");
     }
 
     @Test
-    void theReadmeGivesEachKnobTheEnvironmentNameTheCodeUses() {
-        for (Map.Entry<String, String> row : Knobs.documentedInTheReadme().entrySet()) {
+    void theConfigurationTableGivesEachKnobTheEnvironmentNameTheCodeUses() {
+        for (Map.Entry<String, String> row : Knobs.documented().entrySet()) {
             assertEquals(Config.environmentName(row.getKey()), row.getValue(), "environment variable of " + row.getKey());
         }
     }

@@ -36,7 +36,7 @@ final class Knobs {
      * Knob name to environment variable, from the rows of the configuration table in
      * docs/configuration.md (the README's short table of first knobs is not read).
      */
-    static Map<String, String> documentedInTheReadme() {
+    static Map<String, String> documented() {
         Map<String, String> rows = new LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(Path.of("docs/configuration.md"))) {
