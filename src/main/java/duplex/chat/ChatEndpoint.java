@@ -146,6 +146,7 @@ public final class ChatEndpoint {
                 case NAME_OF_A_SIGNED_IN_MEMBER -> refuse(CloseCodes.VIOLATED_POLICY, "name taken by a signed-in member");
                 // The room lives in Redis (a cluster) and Redis cannot be reached: come back later.
                 case BUS_UNAVAILABLE -> refuse(CloseCodes.TRY_AGAIN_LATER, "chat unavailable, try again later");
+                case FAILED -> refuse(CloseCodes.UNEXPECTED_CONDITION, "chat failed to take the join, try again");
                 case CLOSING -> { } // the welcome itself was refused: the outbox is already closing the session
             }
             return;

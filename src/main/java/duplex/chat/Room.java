@@ -124,10 +124,21 @@ public final class Room implements RoomListener {
      * Work done in its turn under the lock, and what to do with its result after the lock is
      * released (tell the endpoint, which may then say something in the room).
      */
-    private record Turn<T>(Function<RoomView, T> underLock, Consumer<T> then) {
+    /**
+     * A join or leave. {@code failed} undoes what {@code underLock} may have done when it throws
+     * (under the same hold of the lock) and gives the answer then, so the connection that waits
+     * for it always hears one.
+     */
+    private record Turn<T>(Function<RoomView, T> underLock, Function<RuntimeException, T> failed, Consumer<T> then) {
         Runnable apply(RoomView view) {
-            T result = underLock.apply(view);
-            return () -> then.accept(result);
+            T result;
+            try {
+                result = underLock.apply(view);
+            } catch (RuntimeException e) {
+                result = failed.apply(e);
+            }
+            T answer = result;
+            return () -> then.accept(answer);
         }
     }
 
@@ -224,7 +235,9 @@ public final class Room implements RoomListener {
         /** The newcomer chose a name that looks like a signed-in member's in this room. */
         NAME_OF_A_SIGNED_IN_MEMBER,
         /** The newcomer's outbox did not take the welcome (its connection is closing). */
-        WELCOME_REFUSED
+        WELCOME_REFUSED,
+        /** The join threw (the bus, or a bug): undone, the newcomer is not in the room. */
+        FAILED
     }
 
     /**
@@ -233,7 +246,11 @@ public final class Room implements RoomListener {
      * executor, outside the lock.
      */
     void join(Participant newcomer, OptionalLong since, Consumer<Admission> then) {
-        inTurn(new Turn<>(view -> admit(newcomer, since, view), then));
+        inTurn(new Turn<>(view -> admit(newcomer, since, view), e -> {
+            LOG.log(System.Logger.Level.WARNING, "room {0}: a join failed: {1}", name, e.toString());
+            removeMember(newcomer);
+            return Admission.FAILED;
+        }, then));
     }
 
     /** {@link #join}'s work, with the link's lock held. */
@@ -356,14 +373,27 @@ public final class Room implements RoomListener {
      */
     void leave(Participant participant, Runnable then) {
         inTurn(new Turn<Void>(view -> {
-            if (members.remove(participant.id()) != null) {
-                memberCount = members.size();
-                recipients = null;
-                markIfEmpty();
+            if (removeMember(participant)) {
                 link.leave(bus(participant.member()));
             }
             return null;
+        }, e -> {
+            // Gone here; the cluster's presence sync removes what the bus did not hear.
+            LOG.log(System.Logger.Level.WARNING, "room {0}: a leave failed: {1}", name, e.toString());
+            removeMember(participant);
+            return null;
         }, ignored -> then.run()));
+    }
+
+    /** Takes the participant out of this node's members, with the lock held; false if it was not in. */
+    private boolean removeMember(Participant participant) {
+        if (members.remove(participant.id()) == null) {
+            return false;
+        }
+        memberCount = members.size();
+        recipients = null;
+        markIfEmpty();
+        return true;
     }
 
     /** Queues the turn; makes sure a task will take it. Never waits. */
@@ -393,11 +423,7 @@ public final class Room implements RoomListener {
         link.read(view -> {
             Turn<?> turn;
             while (after.size() < TURNS_PER_BATCH && (turn = turns.poll()) != null) {
-                try {
-                    after.add(turn.apply(view));
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "room {0}: a join or leave failed: {1}", name, e.toString());
-                }
+                after.add(turn.apply(view));
             }
             return null;
         });

@@ -65,7 +65,9 @@ public final class Rooms implements AutoCloseable {
         /** The joiner's outbox did not take the welcome: the connection is already closing. */
         CLOSING,
         /** The room lives in Redis (a cluster) and Redis cannot be reached now (1013). */
-        BUS_UNAVAILABLE
+        BUS_UNAVAILABLE,
+        /** The room failed to take the join (logged; the joiner is not in it): 1011. */
+        FAILED
     }
 
     /** What {@link #join} did: the participant is in a room, or was refused. */
@@ -154,6 +156,7 @@ public final class Rooms implements AutoCloseable {
                 case JOINED -> then.accept(new Joined.In(joining));
                 case NAME_OF_A_SIGNED_IN_MEMBER -> then.accept(new Joined.Refused(Refusal.NAME_OF_A_SIGNED_IN_MEMBER));
                 case WELCOME_REFUSED -> then.accept(new Joined.Refused(Refusal.CLOSING));
+                case FAILED -> then.accept(new Joined.Refused(Refusal.FAILED));
                 case RETIRED -> {
                     forget(joining); // retired under our feet: help the sweeper, then try again
                     join(name, participant, since, then);

@@ -1,6 +1,13 @@
 package duplex.chat;
 
+import duplex.bus.Bus;
+import duplex.bus.Leadership;
 import duplex.bus.LocalBus;
+import duplex.bus.Member;
+import duplex.bus.RoomLink;
+import duplex.bus.RoomListener;
+import duplex.bus.RoomView;
+import duplex.bus.Topic;
 import duplex.delivery.FakeSessions;
 import duplex.guard.MemoryBudget;
 import org.junit.jupiter.api.AfterEach;
@@ -9,9 +16,12 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,8 +40,95 @@ class RoomsTest {
     }
 
     private Rooms rooms(int maxRooms, int perAddress, Duration linger, MemoryBudget budget) {
+        return rooms(maxRooms, perAddress, linger, budget, new LocalBus());
+    }
+
+    private Rooms rooms(int maxRooms, int perAddress, Duration linger, MemoryBudget budget, Bus bus) {
         return new Rooms(new Rooms.Limits(50, linger, maxRooms, perAddress), Clock.systemUTC(), scheduler, nanos -> { },
-                new LocalBus(), budget, Runnable::run, duplex.delivery.Fanout.INLINE); // turns taken on the calling thread: every join is done when join returns
+                bus, budget, Runnable::run, duplex.delivery.Fanout.INLINE); // turns taken on the calling thread: every join is done when join returns
+    }
+
+    /** A local bus whose room links throw when the member called {@code name} joins or leaves. */
+    private static Bus throwingFor(String name) {
+        LocalBus local = new LocalBus();
+        return new Bus() {
+            @Override
+            public RoomLink link(String room, int historySize, RoomListener listener) {
+                RoomLink link = local.link(room, historySize, listener);
+                return new RoomLink() {
+                    @Override
+                    public CompletableFuture<Long> post(String body) {
+                        return link.post(body);
+                    }
+
+                    @Override
+                    public void join(Member member) {
+                        if (member.name().equals(name)) {
+                            throw new IllegalStateException("the bus failed");
+                        }
+                        link.join(member);
+                    }
+
+                    @Override
+                    public void leave(Member member) {
+                        if (member.name().equals(name)) {
+                            throw new IllegalStateException("the bus failed");
+                        }
+                        link.leave(member);
+                    }
+
+                    @Override
+                    public void rename(Member member, String previousName) {
+                        link.rename(member, previousName);
+                    }
+
+                    @Override
+                    public <T> T read(Function<RoomView, T> action) {
+                        return link.read(action);
+                    }
+
+                    @Override
+                    public void forgetHistoryThrough(long seq) {
+                        link.forgetHistoryThrough(seq);
+                    }
+
+                    @Override
+                    public void close() {
+                        link.close();
+                    }
+                };
+            }
+
+            @Override
+            public Topic topic(String topic, Consumer<String> receiver) {
+                return local.topic(topic, receiver);
+            }
+
+            @Override
+            public Leadership lead(String lease, Leadership.Listener listener) {
+                return local.lead(lease, listener);
+            }
+
+            @Override
+            public String nodeId() {
+                return local.nodeId();
+            }
+
+            @Override
+            public duplex.ops.BusStatus status() {
+                return local.status();
+            }
+
+            @Override
+            public boolean clustered() {
+                return false;
+            }
+
+            @Override
+            public void close() {
+                local.close();
+            }
+        };
     }
 
     /** Joins on the calling thread (the direct executor above) and returns the answer. */
@@ -48,6 +145,41 @@ class RoomsTest {
         Participant p = new Participant("p" + ids.incrementAndGet(), "n" + ids.get(), peer.outbox);
         peers.put(p.id(), peer);
         return p;
+    }
+
+    @Test
+    void aJoinThatThrowsIsRefusedLeavesNoMemberBehindAndTheRoomTakesTheNextJoin() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        Rooms rooms = rooms(100, 100, Duration.ofMinutes(10), budget, throwingFor("boom"));
+        Room lobby = ((Rooms.Joined.In) join(rooms, "lobby", participant("10.0.0.1", budget))).room();
+        FakeSessions.Peer boomPeer = FakeSessions.peer("10.0.0.2", budget);
+        Participant boom = new Participant("p" + ids.incrementAndGet(), "boom", boomPeer.outbox);
+
+        Rooms.Joined refused = join(rooms, "lobby", boom);
+
+        assertEquals(Rooms.Refusal.FAILED, ((Rooms.Joined.Refused) refused).why());
+        assertEquals(1, lobby.size(), "the failed joiner is not a member");
+        assertInstanceOf(Rooms.Joined.In.class, join(rooms, "lobby", participant("10.0.0.3", budget)), "the next join is taken");
+        assertEquals(2, lobby.size());
+    }
+
+    @Test
+    void aLeaveThatThrowsStillRemovesTheMemberAndAnswers() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        Rooms rooms = rooms(100, 100, Duration.ofMinutes(10), budget, throwingFor("boom"));
+        Room lobby = ((Rooms.Joined.In) join(rooms, "lobby", participant("10.0.0.1", budget))).room();
+        Participant boom = new Participant("p" + ids.incrementAndGet(), "boom", FakeSessions.peer("10.0.0.2", budget).outbox);
+        // Joins through a name the bus accepts, then leaves under the one it fails on.
+        Participant renamed = new Participant(boom.id(), "fine", boom.outbox());
+        assertInstanceOf(Rooms.Joined.In.class, join(rooms, "lobby", renamed));
+        renamed.rename("boom");
+        assertEquals(2, lobby.size());
+
+        boolean[] answered = {false};
+        lobby.leave(renamed, () -> answered[0] = true);
+
+        assertTrue(answered[0], "the leave's follow-up ran");
+        assertEquals(1, lobby.size(), "the member is gone here");
     }
 
     /** Joins and leaves at once: the room lingers, empty, created by {@code address}. */
