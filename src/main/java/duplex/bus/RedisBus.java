@@ -27,9 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,14 +84,11 @@ public final class RedisBus implements Bus {
     private final String nodeId;
     private final ClientResources resources;
     private final RedisClient client;
-    private final ExecutorService events;
-    private final ScheduledExecutorService ticker;
-    /**
-     * Every Lettuce call is made from a thread the bus owns, never from a container thread:
-     * Netty leaves thread-locals on any thread that writes to a channel, and Tomcat reports
-     * those as leaks when the application is undeployed. One thread keeps posts in order.
-     */
-    private final ExecutorService commandsThread;
+    private final BusThreads threads = new BusThreads();
+    private final ExecutorService events = threads.events();
+    private final ScheduledExecutorService ticker = threads.heartbeat();
+    /** See BusThreads.commands. */
+    private final ExecutorService commandsThread = threads.commands();
     private final Map<String, RedisLink> links = new ConcurrentHashMap<>();
     private final Map<String, List<Consumer<String>>> topics = new ConcurrentHashMap<>();
     private final List<RedisLeadership> leaderships = new CopyOnWriteArrayList<>();
@@ -109,11 +104,8 @@ public final class RedisBus implements Bus {
     public RedisBus(Options options) {
         this.options = options;
         this.nodeId = newNodeId();
-        this.events = Executors.newSingleThreadExecutor(named("duplex-bus-events"));
-        this.ticker = Executors.newSingleThreadScheduledExecutor(named("duplex-bus-heartbeat"));
-        this.commandsThread = Executors.newSingleThreadExecutor(named("duplex-bus-commands"));
-        // Built on a thread of ours, like every other Lettuce call (see commandsThread).
-        Lettuce lettuce = onOwnThread(() -> Lettuce.create(options, new ConnectionEvents()));
+        // Built on a thread of ours, like every other Lettuce call (see BusThreads.commands).
+        Lettuce lettuce = threads.onOwnThread(() -> Lettuce.create(options, new ConnectionEvents()));
         this.resources = lettuce.resources();
         this.client = lettuce.client();
         try {
@@ -169,28 +161,6 @@ public final class RedisBus implements Bus {
                     downSince = System.nanoTime();
                 }
             }
-        }
-    }
-
-    /** Runs a Lettuce lifecycle step on a short-lived thread of ours, so no container thread keeps Netty state. */
-    private static <T> T onOwnThread(java.util.function.Supplier<T> step) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.complete(step.get());
-            } catch (RuntimeException | Error e) {
-                result.completeExceptionally(e);
-            }
-        }, "duplex-bus-lifecycle");
-        thread.setDaemon(true);
-        thread.start();
-        try {
-            return result.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
 
@@ -775,7 +745,8 @@ public final class RedisBus implements Bus {
     /**
      * Stops this node's part in the cluster: leases released (another node takes over at once),
      * this node's members and liveness key removed, then Lettuce's connections and Netty threads
-     * shut down and awaited (Tomcat otherwise reports them as leaked).
+     * shut down and awaited (Tomcat otherwise reports them as leaked), and last every thread of
+     * the bus's own joined.
      */
     @Override
     public void close() {
@@ -785,7 +756,7 @@ public final class RedisBus implements Bus {
         for (RedisLeadership leadership : List.copyOf(leaderships)) {
             leadership.close();
         }
-        ticker.shutdownNow();
+        threads.stopHeartbeat();
         for (RedisLink link : List.copyOf(links.values())) {
             try {
                 link.close();
@@ -802,17 +773,8 @@ public final class RedisBus implements Bus {
         } catch (ExecutionException | TimeoutException e) {
             LOG.log(System.Logger.Level.DEBUG, "node key not removed: {0}", e.toString());
         }
-        commandsThread.shutdown();
-        events.shutdown();
-        try {
-            events.awaitTermination(2, TimeUnit.SECONDS);
-            ticker.awaitTermination(2, TimeUnit.SECONDS);
-            commandsThread.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        events.shutdownNow();
-        onOwnThread(() -> {
+        threads.drain();
+        threads.onOwnThread(() -> {
             try {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             } catch (RuntimeException e) {
@@ -827,6 +789,7 @@ public final class RedisBus implements Bus {
             }
             return null;
         });
+        threads.join();
         LOG.log(System.Logger.Level.INFO, "Redis bus for node {0} stopped", nodeId);
     }
 
@@ -843,14 +806,6 @@ public final class RedisBus implements Bus {
     /** The URL without its password, for logs. */
     static String redacted(String url) {
         return url.replaceAll("//[^@/]*@", "//***@");
-    }
-
-    private static ThreadFactory named(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /**
