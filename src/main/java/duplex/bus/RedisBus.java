@@ -70,15 +70,16 @@ public final class RedisBus implements Bus {
     }
 
     // The scripts, each run atomically by Redis: src/main/resources/duplex/bus/*.lua, whose
-    // first lines say what their KEYS and ARGV are.
-    private static final Script POST = Script.load("post.lua");
-    private static final Script SNAPSHOT = Script.load("snapshot.lua");
-    private static final Script JOIN = Script.load("join.lua");
-    private static final Script LEAVE = Script.load("leave.lua");
-    private static final Script RENAME = Script.load("rename.lua");
-    private static final Script SYNC = Script.load("sync.lua");
-    private static final Script LEASE = Script.load("lease.lua");
-    private static final Script RELEASE = Script.load("release.lua");
+    // first lines say what their KEYS and ARGV are. Loaded with this class, so that a missing
+    // one fails the bus's start, not a call.
+    private static final RedisScript POST = RedisScript.load("post.lua");
+    private static final RedisScript SNAPSHOT = RedisScript.load("snapshot.lua");
+    private static final RedisScript JOIN = RedisScript.load("join.lua");
+    private static final RedisScript LEAVE = RedisScript.load("leave.lua");
+    private static final RedisScript RENAME = RedisScript.load("rename.lua");
+    private static final RedisScript SYNC = RedisScript.load("sync.lua");
+    private static final RedisScript LEASE = RedisScript.load("lease.lua");
+    private static final RedisScript RELEASE = RedisScript.load("release.lua");
 
     private final Options options;
     private final String nodeId;
@@ -664,7 +665,7 @@ public final class RedisBus implements Bus {
         });
     }
 
-    private void fireAndForget(Script script, String[] keys, String... args) {
+    private void fireAndForget(RedisScript script, String[] keys, String... args) {
         onBus(() -> script.callAsync(api(), ScriptOutputType.INTEGER, keys, args)).exceptionally(e -> {
             // The heartbeat re-announces this node's members; nothing is lost for long.
             LOG.log(System.Logger.Level.DEBUG, "presence update deferred: {0}", e.toString());
@@ -694,7 +695,7 @@ public final class RedisBus implements Bus {
         }
     }
 
-    private static BusUnavailableException unavailable(String what, Throwable e) {
+    static BusUnavailableException unavailable(String what, Throwable e) {
         Throwable cause = e instanceof CompletionException || e instanceof ExecutionException ? e.getCause() : e;
         if (cause instanceof BusUnavailableException b) {
             return b;
@@ -806,50 +807,5 @@ public final class RedisBus implements Bus {
     /** The URL without its password, for logs. */
     static String redacted(String url) {
         return url.replaceAll("//[^@/]*@", "//***@");
-    }
-
-    /**
-     * A Lua script. Always sent whole with EVAL (Redis caches the compiled form by its hash):
-     * EVALSHA with a fallback to EVAL would re-send a post that met NOSCRIPT after later posts
-     * had already gone through, and so reorder one client's messages after a Redis restart.
-     */
-    private static final class Script {
-        final String source;
-
-        private Script(String source) {
-            this.source = source;
-        }
-
-        /** A script from the resources beside this class; a missing one fails the class's loading, not a call. */
-        static Script load(String name) {
-            try (java.io.InputStream in = RedisBus.class.getResourceAsStream(name)) {
-                if (in == null) {
-                    throw new IllegalStateException("no Lua script " + name + " beside " + RedisBus.class.getName());
-                }
-                return new Script(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
-        CompletableFuture<Object> callAsync(RedisAsyncCommands<String, String> api, ScriptOutputType type, String[] keys, String... args) {
-            return api.<Object>eval(source, type, keys, args).toCompletableFuture();
-        }
-
-        @SuppressWarnings("unchecked")
-        <T> T call(RedisAsyncCommands<String, String> api, ScriptOutputType type, String[] keys, String... args) {
-            CompletableFuture<Object> future = callAsync(api, type, keys, args);
-            try {
-                // The connection's own command timeout bounds this; the extra second is a backstop.
-                return (T) future.get(api.getStatefulConnection().getTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BusUnavailableException("interrupted", e);
-            } catch (ExecutionException e) {
-                throw unavailable("Redis", e.getCause());
-            } catch (TimeoutException e) {
-                throw new BusUnavailableException("Redis did not answer", e);
-            }
-        }
     }
 }
