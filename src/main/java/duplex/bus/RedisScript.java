@@ -48,7 +48,7 @@ final class RedisScript {
             Thread.currentThread().interrupt();
             throw new BusUnavailableException("interrupted", e);
         } catch (ExecutionException e) {
-            throw RedisBus.unavailable("Redis", e.getCause());
+            throw RedisConnection.unavailable("Redis", e.getCause());
         } catch (TimeoutException e) {
             throw new BusUnavailableException("Redis did not answer", e);
         }
