@@ -127,12 +127,14 @@ public final class Duplex implements AutoCloseable {
         // In a cluster one node runs the feed and every node shows its prices.
         this.quotes = new QuoteHub(bus.clustered() ? new ClusterFeed(feed, bus) : feed);
         metrics.conflatedQuotes(quotes::conflatedUpdates);
+        EndpointMetrics echoMetrics = metrics.endpoint(EchoEndpoint.NAME);
+        EndpointMetrics statsMetrics = metrics.endpoint(StatsPublisher.ENDPOINT);
+        EndpointMetrics quotesMetrics = metrics.endpoint(QuotesEndpoint.NAME);
         this.endpointFactories = Map.of(
-                EchoEndpoint.class, () -> new EchoEndpoint(settings, connections),
+                EchoEndpoint.class, () -> new EchoEndpoint(settings, connections, echoMetrics),
                 ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),
-                StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, metrics.endpoint(StatsPublisher.ENDPOINT)),
-                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit(),
-                        metrics.endpoint(QuotesEndpoint.NAME)));
+                StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, statsMetrics),
+                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit(), quotesMetrics));
     }
 
     public Settings settings() {

@@ -2,11 +2,11 @@ package duplex.chat;
 
 import duplex.app.DuplexConfigurator;
 import duplex.app.Settings;
+import duplex.connection.Connection;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
 import duplex.guard.MemoryBudget;
-import duplex.guard.RateLimiter;
 import duplex.guard.StaffRooms;
 import duplex.ops.EndpointMetrics;
 import duplex.protocol.ErrorCode;
@@ -22,7 +22,6 @@ import jakarta.websocket.Session;
 import jakarta.websocket.server.PathParam;
 import jakarta.websocket.server.ServerEndpoint;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.Principal;
 import java.net.URLDecoder;
@@ -58,16 +57,14 @@ public final class ChatEndpoint {
     private final Settings settings;
     private final Connections connections;
     private final Rooms rooms;
-    private final RateLimiter limiter;
     private final EndpointMetrics metrics;
 
     /** Messages a client may send before its welcome; they are handled once the room took the join. */
     private static final int MAX_EARLY_MESSAGES = 16;
 
-    private volatile Outbox outbox;
+    private volatile Connection connection;
     private volatile Participant participant;
     private volatile Room room;
-    private volatile boolean errorLogged;
     /** Guards {@link #early} and {@link #closed}, and orders the join's answer before later messages. */
     private final Object turn = new Object();
     /** Non-null while the room has not yet answered the join: the messages that came meanwhile. */
@@ -79,12 +76,12 @@ public final class ChatEndpoint {
         this.settings = settings;
         this.connections = connections;
         this.rooms = rooms;
-        this.limiter = new RateLimiter(settings.rateLimit());
     }
 
     @OnOpen
     public void open(Session session, @PathParam("room") String roomName) {
-        outbox = connections.open(NAME, session);
+        connection = Connection.open(connections, NAME, session, metrics, settings.rateLimit());
+        Outbox outbox = connection.outbox();
         session.setMaxTextMessageBufferSize(settings.chatMaxFrameChars());
         if (!Names.isValidRoom(roomName)) {
             refuse(CloseCodes.VIOLATED_POLICY, "invalid room name");
@@ -165,7 +162,7 @@ public final class ChatEndpoint {
             return;
         }
         LOG.log(System.Logger.Level.DEBUG, "chat session {0} joined {1} as {2} ({3})",
-                outbox.id(), roomName, joining.name(), joining.id());
+                connection.id(), roomName, joining.name(), joining.id());
         while (true) {
             List<ClientMessage> before;
             synchronized (turn) {
@@ -182,7 +179,7 @@ public final class ChatEndpoint {
 
     @OnMessage
     public void message(ClientMessage message) {
-        outbox.received(approximateBytes(message));
+        connection.outbox().received(approximateBytes(message));
         // Checked without the lock first: early only ever goes from set to null, once, after the welcome.
         if (early != null) {
             synchronized (turn) {
@@ -201,32 +198,27 @@ public final class ChatEndpoint {
     }
 
     private void handle(ClientMessage message) {
-        Outbox out = outbox;
+        Outbox out = connection.outbox();
         Participant self = participant;
         Room here = room;
         if (self == null || here == null) {
             return; // refused at open and closing
         }
         if (message instanceof ClientMessage.TooBig tooBig) {
-            out.close(new CloseReason(CloseCodes.TOO_BIG, "message exceeds " + tooBig.limit() + " characters"));
+            connection.tooBig("message exceeds " + tooBig.limit() + " characters");
             return;
         }
-        switch (RateLimiter.acquire(limiter, out.addressRate())) {
-            case LIMITED -> {
-                metrics.rateLimited();
-                reply(new ErrorMessage(ErrorCode.RATE_LIMITED, "too many messages; at most "
-                        + settings.rateLimitPerSecond() + " per second, " + settings.rateLimitBurst() + " at once"));
+        switch (connection.admit()) {
+            case ANSWERED -> {
                 return;
             }
-            case FLOODING -> {
+            case CLOSING -> {
                 // Out of the room now; whatever else arrives while the close goes out is ignored.
                 room = null;
                 rooms.leave(here, self);
-                LOG.log(System.Logger.Level.INFO, "chat session {0}: kept flooding after rate_limited; closing", out.id());
-                out.closeWhenSent(new CloseReason(CloseCodes.VIOLATED_POLICY, "rate limit exceeded")); // after its rate_limited answers
                 return;
             }
-            case ALLOWED -> {
+            case YES -> {
                 // handled below
             }
         }
@@ -258,7 +250,7 @@ public final class ChatEndpoint {
             }
         } catch (RuntimeException e) {
             // A bug in handling one message must not take the session (or anyone else) down.
-            logOnce(out.id(), e);
+            connection.error(e);
         }
     }
 
@@ -269,19 +261,20 @@ public final class ChatEndpoint {
      */
     @OnMessage
     public void binary(ByteBuffer part, boolean last) {
-        Outbox out = outbox;
-        out.heard();
-        out.close(new CloseReason(CloseCodes.CANNOT_ACCEPT, "chat takes JSON text messages only"));
+        connection.textOnly("chat takes JSON text messages only");
     }
 
     @OnMessage
     public void pong(PongMessage pong) {
-        outbox.heard();
+        connection.heard();
     }
 
     @OnClose
     public void close(Session session, CloseReason reason) {
-        connections.closed(outbox, reason); // counts and logs the close
+        if (connection == null) {
+            return; // refused at open, before it was registered
+        }
+        connection.closed(reason); // counts and logs the close
         Participant self;
         Room here;
         synchronized (turn) {
@@ -298,24 +291,8 @@ public final class ChatEndpoint {
 
     @OnError
     public void error(Session session, Throwable error) {
-        logOnce(session.getId(), error);
-    }
-
-    /**
-     * One line per session at most, never a stack trace: peers that vanish (EOF, reset) are
-     * ordinary and logged at DEBUG; anything else once at WARNING.
-     */
-    private void logOnce(String sessionId, Throwable error) {
-        if (error instanceof IOException || error.getCause() instanceof IOException
-                || error.getClass().getSimpleName().contains("TooBig")) {
-            // Ordinary: the peer went away, or sent more than the frame limit (closed with 1009).
-            LOG.log(System.Logger.Level.DEBUG, "chat session {0}: {1}", sessionId, error.toString());
-            return;
-        }
-        if (!errorLogged) {
-            errorLogged = true;
-            LOG.log(System.Logger.Level.WARNING, "chat session {0}: {1} (further errors of this session are not logged)",
-                    sessionId, error.toString());
+        if (connection != null) {
+            connection.error(error);
         }
     }
 
@@ -340,13 +317,11 @@ public final class ChatEndpoint {
     }
 
     private void reply(ErrorMessage error) {
-        metrics.error(error.code());
-        outbox.send(Frame.text(ServerMessageEncoder.toJson(new ServerMessage.Error(error))));
+        connection.reply(error);
     }
 
     private void refuse(CloseCodes code, String reason) {
-        LOG.log(System.Logger.Level.DEBUG, "chat session {0} refused: {1}", outbox.id(), reason);
-        outbox.close(new CloseReason(code, reason));
+        connection.refuse(code, reason);
     }
 
     /**

@@ -1,9 +1,9 @@
 package duplex.ops;
 
 import duplex.app.DuplexConfigurator;
+import duplex.connection.Connection;
 import duplex.delivery.Connections;
 import duplex.delivery.Frame;
-import duplex.delivery.Outbox;
 import duplex.guard.OpsAccess;
 import duplex.protocol.ErrorCode;
 import duplex.protocol.ErrorMessage;
@@ -25,13 +25,12 @@ import jakarta.websocket.server.ServerEndpoint;
 public final class StatsEndpoint {
 
     private static final System.Logger LOG = System.getLogger(StatsEndpoint.class.getName());
-    private static final Frame READ_ONLY = Frame.text(
-            new ErrorMessage(ErrorCode.UNKNOWN_TYPE, "/stats only sends; it takes no messages").toJson());
+    private static final ErrorMessage READ_ONLY = new ErrorMessage(ErrorCode.UNKNOWN_TYPE, "/stats only sends; it takes no messages");
 
     private final Connections connections;
     private final StatsPublisher publisher;
     private final EndpointMetrics metrics;
-    private Outbox outbox;
+    private Connection connection;
 
     public StatsEndpoint(Connections connections, StatsPublisher publisher, EndpointMetrics metrics) {
         this.connections = connections;
@@ -43,37 +42,39 @@ public final class StatsEndpoint {
     public void open(Session session) {
         // Snapshots are small; the default whole-message buffer is plenty, and nothing bigger is read.
         session.setMaxTextMessageBufferSize(4096);
-        outbox = connections.open(StatsPublisher.ENDPOINT, session);
+        connection = Connection.open(connections, StatsPublisher.ENDPOINT, session, metrics, null);
         // Again here, whatever the guard made of the path: the handshake recorded the decision.
         if (!Boolean.TRUE.equals(session.getUserProperties().get(OpsAccess.GRANTED))) {
             LOG.log(System.Logger.Level.INFO, "stats session {0} from {1} refused: no operations credentials",
-                    session.getId(), outbox.remoteAddress());
-            outbox.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "credentials required"));
+                    session.getId(), connection.outbox().remoteAddress());
+            connection.closeForInput(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "credentials required"));
             return;
         }
-        publisher.welcome(outbox);
+        publisher.welcome(connection.outbox());
     }
 
     @OnMessage
     public void text(String text) {
-        outbox.received(Frame.utf8Length(text));
-        metrics.error(ErrorCode.UNKNOWN_TYPE);
-        outbox.send(READ_ONLY);
+        connection.outbox().received(Frame.utf8Length(text));
+        connection.reply(READ_ONLY);
     }
 
     @OnMessage
     public void pong(PongMessage pong) {
-        outbox.heard();
+        connection.heard();
     }
 
     @OnClose
     public void close(Session session, CloseReason reason) {
-        connections.closed(outbox, reason);
+        if (connection != null) { // null: refused at open, before it was registered
+            connection.closed(reason);
+        }
     }
 
     @OnError
     public void error(Session session, Throwable error) {
-        // Dashboards that go away (EOF, reset) are ordinary; @OnClose follows and logs the close.
-        LOG.log(System.Logger.Level.DEBUG, "stats session {0}: {1}", session.getId(), error.toString());
+        if (connection != null) {
+            connection.error(error);
+        }
     }
 }
