@@ -5,7 +5,7 @@ import duplex.bus.LocalBus;
 import duplex.bus.RedisBus;
 import duplex.chat.ChatEndpoint;
 import duplex.chat.Rooms;
-import duplex.delivery.Connections;
+import duplex.connection.Connections;
 import duplex.delivery.Fanout;
 import duplex.echo.EchoEndpoint;
 import duplex.guard.AddressLimiter;

@@ -3,7 +3,7 @@ package duplex.chat;
 import duplex.app.DuplexConfigurator;
 import duplex.app.Settings;
 import duplex.connection.Connection;
-import duplex.delivery.Connections;
+import duplex.connection.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
 import duplex.guard.MemoryBudget;

@@ -1,6 +1,5 @@
 package duplex.connection;
 
-import duplex.delivery.Connections;
 import duplex.delivery.Frame;
 import duplex.delivery.Outbox;
 import duplex.guard.RateLimiter;

@@ -116,9 +116,9 @@ public final class Outbox {
      * @param gate    where every send of this outbox takes its place before it goes on the wire
      * @param grouped whether frames waiting together may go out in one write where the container allows it ({@link Wire})
      */
-    Outbox(Session session, String endpoint, Executor closer, Executor pinger, int maxMessages, long maxBytes,
-           long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate, SendGate gate,
-           boolean grouped) {
+    public Outbox(Session session, String endpoint, Executor closer, Executor pinger, int maxMessages, long maxBytes,
+                  long sendTimeoutMillis, Traffic traffic, MemoryBudget budget, RateLimiter addressRate, SendGate gate,
+                  boolean grouped) {
         this.session = session;
         this.gate = gate;
         this.traffic = traffic;
@@ -157,7 +157,8 @@ public final class Outbox {
         return remoteAddress;
     }
 
-    Traffic traffic() {
+    /** Where this connection's traffic is counted (its endpoint's metrics). */
+    public Traffic traffic() {
         return traffic;
     }
 
@@ -459,22 +460,23 @@ public final class Outbox {
      * sends keep completing; a dead peer's sends stop completing once its socket buffers are
      * full, and then this grows (the send timeout catches the one stuck in flight too).
      */
-    long nanosSinceLife(long now) {
+    public long nanosSinceLife(long now) {
         return now - Math.max(lastHeardNanos, lastDeliveredNanos);
     }
 
     /** A send has been on the wire for longer than the send timeout. */
-    boolean sendOverdue(long now) {
+    public boolean sendOverdue(long now) {
         long since = inFlightSince;
         return since != 0 && now - since > sendTimeoutNanos;
     }
 
     /** The heartbeat found a send overdue: the same outcome as a send that failed. */
-    void sendTimedOut() {
+    public void sendTimedOut() {
         failed(new SocketTimeoutException("send not completed within " + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos) + " ms"));
     }
 
-    long nanosSincePinged(long now) {
+    /** How long since the last ping went out; the heartbeat (duplex.connection.Connections) pings past the interval. */
+    public long nanosSincePinged(long now) {
         return now - lastPingNanos;
     }
 
@@ -486,7 +488,7 @@ public final class Outbox {
      * a send is pending the send timeout already watches the peer); data waits for the ping only
      * while it is actually being written, never while it waits for the pinger.
      */
-    void ping(long now) {
+    public void ping(long now) {
         if (closed.get() || !pingPending.compareAndSet(false, true)) {
             return;
         }
@@ -546,7 +548,7 @@ public final class Outbox {
     }
 
     /** The container reported the connection closed: stop sending, free the queue. */
-    void closedByPeer() {
+    public void closedByPeer() {
         closed.set(true);
         discardQueue();
         // A send of a closed session may never complete: Tomcat drops the handler of a message
@@ -668,7 +670,7 @@ public final class Outbox {
      * A send on the wire for longer than {@code afterNanos} gives its place in the gate back: its
      * peer reads slowly or not at all, and must not keep the others waiting. Called by the heartbeat.
      */
-    void parkIfSlow(long now, long afterNanos) {
+    public void parkIfSlow(long now, long afterNanos) {
         Send send = holding;
         long since = inFlightSince;
         if (send != null && since != 0 && now - since > afterNanos) {

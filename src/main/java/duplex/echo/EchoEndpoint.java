@@ -4,7 +4,7 @@ import duplex.app.DuplexConfigurator;
 import duplex.app.Settings;
 import duplex.connection.Assembly;
 import duplex.connection.Connection;
-import duplex.delivery.Connections;
+import duplex.connection.Connections;
 import duplex.delivery.Frame;
 import duplex.ops.EndpointMetrics;
 import jakarta.websocket.CloseReason;

@@ -2,7 +2,7 @@ package duplex.ops;
 
 import duplex.app.DuplexConfigurator;
 import duplex.connection.Connection;
-import duplex.delivery.Connections;
+import duplex.connection.Connections;
 import duplex.delivery.Frame;
 import duplex.guard.OpsAccess;
 import duplex.protocol.ErrorCode;

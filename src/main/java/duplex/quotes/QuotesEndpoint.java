@@ -3,7 +3,7 @@ package duplex.quotes;
 import duplex.app.DuplexConfigurator;
 import duplex.connection.Assembly;
 import duplex.connection.Connection;
-import duplex.delivery.Connections;
+import duplex.connection.Connections;
 import duplex.guard.RateLimiter;
 import duplex.ops.EndpointMetrics;
 import jakarta.websocket.CloseReason;

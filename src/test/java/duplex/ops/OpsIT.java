@@ -166,7 +166,7 @@ class OpsIT {
     @Test
     void aClientThatVanishesIsOneCloseLineAndNoStackTrace() {
         List<LogRecord> records;
-        try (duplex.testing.LogCapture log = new duplex.testing.LogCapture("duplex.delivery.Connections")) {
+        try (duplex.testing.LogCapture log = new duplex.testing.LogCapture("duplex.connection.Connections")) {
             WsClient client = WsClient.connect(server.ws("echo"));
             client.send("about to vanish");
             assertEquals("about to vanish", client.nextText());
@@ -202,7 +202,7 @@ class OpsIT {
             public void close() {
             }
         };
-        Logger logger = Logger.getLogger("duplex.delivery.Connections");
+        Logger logger = Logger.getLogger("duplex.connection.Connections");
         java.util.logging.Level quietInTests = logger.getLevel();
         logger.setLevel(java.util.logging.Level.INFO); // the default level in production
         logger.addHandler(capture);

@@ -1,5 +1,9 @@
-package duplex.delivery;
+package duplex.connection;
 
+import duplex.delivery.Outbox;
+import duplex.delivery.RemoteAddress;
+import duplex.delivery.SendGate;
+import duplex.delivery.Traffic;
 import duplex.guard.AddressLimiter;
 import duplex.guard.AddressRates;
 import duplex.guard.MemoryBudget;

@@ -1,5 +1,7 @@
-package duplex.delivery;
+package duplex.connection;
 
+import duplex.delivery.RemoteAddress;
+import duplex.delivery.Traffic;
 import duplex.guard.AddressLimiter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
