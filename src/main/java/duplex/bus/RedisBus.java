@@ -162,22 +162,28 @@ public final class RedisBus implements Bus {
     private void heartbeat() {
         connection.keepAlive();
         boolean catchUp = connection.takeReconnected();
+        // The rooms' syncs are sent, not awaited: the leases below are renewed on time however
+        // many rooms there are and however slowly Redis answers.
         for (RedisRoomLink link : links.values()) {
             try {
-                link.sync();
-                if (catchUp && link.ready()) {
-                    threads.events().execute(link::catchUp);
-                }
+                link.sync(catchUp && link.ready() ? link::catchUp : null).exceptionally(e -> {
+                    syncFailed(link, catchUp, e);
+                    return null;
+                });
             } catch (RuntimeException e) {
-                if (catchUp) {
-                    connection.markReconnected(); // try again next time
-                }
-                LOG.log(System.Logger.Level.DEBUG, "room {0}: sync failed: {1}", link.room(), e.toString());
+                syncFailed(link, catchUp, e);
             }
         }
         for (RedisLeadership leadership : leaderships) {
             leadership.renew();
         }
+    }
+
+    private void syncFailed(RedisRoomLink link, boolean catchUp, Throwable e) {
+        if (catchUp) {
+            connection.markReconnected(); // try again next time
+        }
+        LOG.log(System.Logger.Level.DEBUG, "room {0}: sync failed: {1}", link.room(), e.toString());
     }
 
     /**

@@ -39,6 +39,8 @@ final class RedisRoomLink implements RoomLink {
     private final String logKey;
     private final String membersKey;
     private volatile boolean ready;
+    /** A heartbeat sync of this room is out (sent, not yet answered). */
+    private final java.util.concurrent.atomic.AtomicBoolean syncing = new java.util.concurrent.atomic.AtomicBoolean();
 
     RedisRoomLink(RedisConnection redis, Executor events, String room, int historySize, RoomListener listener,
                   Predicate<RedisRoomLink> unlink) {
@@ -196,24 +198,30 @@ final class RedisRoomLink implements RoomLink {
     }
 
     /**
-     * Heartbeat: re-announce our members, drop dead nodes' members, reconcile our view.
-     * Our members are read on the commands thread, in line with the join, leave and rename
-     * scripts queued there: read earlier, a leave or rename queued in between would be undone
-     * by this sync (a ghost member, or the old name back).
+     * Heartbeat: re-announce our members, drop dead nodes' members, reconcile our view. Our
+     * members are read on the commands thread, in line with the join, leave and rename scripts
+     * queued there: read earlier, a leave or rename queued in between would be undone by this
+     * sync (a ghost member, or the old name back). Never waits: the answer is applied on the
+     * events thread, then {@code after} runs there (null: nothing); the returned future says
+     * how it went. While one sync of this room is still out, the next heartbeat's is skipped.
      */
     @SuppressWarnings("unchecked")
-    void sync() {
-        List<Object> result = (List<Object>) redis.await(redis.onBus(() -> RedisBus.SYNC.callAsync(redis.api(), ScriptOutputType.MULTI,
-                new String[] {membersKey, channel}, syncArgs(state.membersOf(nodeId)))));
-        if (ready) {
-            List<RoomState.Present> snapshot = present(result);
-            long now = System.nanoTime();
-            try {
-                events.execute(() -> state.reconcile(nodeId, snapshot, now, redis.options().nodeTimeout().toNanos()));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // closing
-            }
+    CompletableFuture<Void> sync(Runnable after) {
+        if (!syncing.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Void> synced = redis.onBus(() -> RedisBus.SYNC.callAsync(redis.api(), ScriptOutputType.MULTI,
+                new String[] {membersKey, channel}, syncArgs(state.membersOf(nodeId)))).thenAccept(result -> {
+                    if (ready) {
+                        List<RoomState.Present> snapshot = present((List<Object>) result);
+                        long now = System.nanoTime();
+                        events.execute(() -> state.reconcile(nodeId, snapshot, now, redis.options().nodeTimeout().toNanos()));
+                    }
+                    if (after != null) {
+                        events.execute(after);
+                    }
+                });
+        return synced.whenComplete((ignored, failure) -> syncing.set(false));
     }
 
     private void fireAndForget(RedisScript script, String[] keys, String... args) {
