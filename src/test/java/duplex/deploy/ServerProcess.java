@@ -296,10 +296,6 @@ public abstract class ServerProcess implements AutoCloseable {
         }
     }
 
-    static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
     static Path war() {
         return Path.of(required("duplex.war"));
     }

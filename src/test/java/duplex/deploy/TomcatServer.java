@@ -1,5 +1,7 @@
 package duplex.deploy;
 
+import duplex.testing.ChildProcess;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,15 +20,6 @@ import java.util.stream.Stream;
  * {@code webapps/}, as a user would deploy it.
  */
 public final class TomcatServer extends ServerProcess {
-
-    /** The same flags catalina.sh adds on Java 17, without which Tomcat warns when it stops. */
-    private static final List<String> ADD_OPENS = List.of(
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED",
-            "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED");
 
     private final Path home;
     private final Path base;
@@ -73,13 +66,13 @@ public final class TomcatServer extends ServerProcess {
     @Override
     protected List<String> command() throws IOException {
         prepareBase();
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g"));
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xmx1g"));
         // By hand, to see where a server's time goes: -Dserver.jfr=/abs/path/recording.jfr
         String jfr = System.getProperty("server.jfr", "");
         if (!jfr.isEmpty()) {
             command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
         }
-        command.addAll(ADD_OPENS);
+        command.addAll(ChildProcess.TOMCAT_ADD_OPENS);
         command.addAll(setenvOptions()); // the deployment's own JVM options, so that the tests run with them
         command.addAll(List.of(
                 "-Dcatalina.home=" + home,

@@ -23,6 +23,20 @@ import java.util.function.Predicate;
 public final class ChildProcess implements AutoCloseable {
 
     public static final Path LOGS = Path.of("target", "cluster-logs");
+
+    /**
+     * The module options {@code catalina.sh} adds for Tomcat (10.1 and 11 alike), for every JVM the
+     * tests start Tomcat in: Tomcat's leak detection on undeploy reaches into these JDK internals by
+     * reflection (the threads, thread-locals, timers, executors and RMI targets an application left
+     * behind), and without them it only warns when the application stops.
+     */
+    public static final List<String> TOMCAT_ADD_OPENS = List.of(
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED");
     private static final java.util.Set<String> STARTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final String name;
@@ -143,6 +157,11 @@ public final class ChildProcess implements AutoCloseable {
         if (process.isAlive()) {
             kill();
         }
+    }
+
+    /** The {@code java} launcher of the JVM running the tests, for the JVMs they start. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** A port free right now on the loopback (for programs that cannot report the one they chose). */
