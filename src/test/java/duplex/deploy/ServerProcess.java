@@ -1,5 +1,6 @@
 package duplex.deploy;
 
+import duplex.testing.ChildProcess;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -16,9 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -26,17 +24,11 @@ import java.util.regex.Pattern;
  * free port, its whole console output kept in {@code target/servers/NAME/server.log}.
  *
  * <p>Stopping sends SIGTERM, the signal {@code docker stop} and Ctrl+C send: the servers' own
- * shutdown hooks then undeploy the application, which is the graceful path we want to prove. A
- * JVM shutdown hook kills whatever a test left running, so a failed or interrupted run never
- * leaves a server behind.
+ * shutdown hooks then undeploy the application, which is the graceful path we want to prove.
+ * {@link ChildProcess} kills whatever a test left running when the JVM exits, so a failed or
+ * interrupted run never leaves a server behind.
  */
 public abstract class ServerProcess implements AutoCloseable {
-
-    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "server-process-reaper"));
-    }
 
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -45,7 +37,7 @@ public abstract class ServerProcess implements AutoCloseable {
     protected final Path dir;
     protected final Path log;
     protected final int port;
-    private Process process;
+    private ChildProcess process;
     private Duration startTime;
 
     protected ServerProcess(String name) {
@@ -86,7 +78,7 @@ public abstract class ServerProcess implements AutoCloseable {
 
     /** CPU time the server process has used so far (user and system), or zero if it is not running. */
     public Duration cpuTime() {
-        return process == null ? Duration.ZERO : process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+        return process == null ? Duration.ZERO : process.cpuTime();
     }
 
     /** The server's process id (its JVM's: every server here is started as {@code java ...}). */
@@ -159,13 +151,7 @@ public abstract class ServerProcess implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(log);
-            ProcessBuilder builder = new ProcessBuilder(command())
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            builder.environment().putAll(environment());
-            process = builder.start();
-            RUNNING.add(process);
+            process = ChildProcess.launch(name, command()).directory(dir).environment(environment()).log(log).start();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
@@ -183,9 +169,9 @@ public abstract class ServerProcess implements AutoCloseable {
             return Duration.ZERO;
         }
         long began = System.nanoTime();
-        process.destroy();
+        process.terminate();
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(timeout)) {
                 kill();
                 throw new IllegalStateException(name + " did not stop within " + timeout + " of SIGTERM; killed");
             }
@@ -193,21 +179,13 @@ public abstract class ServerProcess implements AutoCloseable {
             kill();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while stopping " + name, e);
-        } finally {
-            RUNNING.remove(process);
         }
         return Duration.ofNanos(System.nanoTime() - began);
     }
 
     public void kill() {
         if (process != null) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            RUNNING.remove(process);
+            process.kill();
         }
     }
 
