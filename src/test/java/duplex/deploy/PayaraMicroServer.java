@@ -36,7 +36,7 @@ public final class PayaraMicroServer extends ServerProcess {
     @Override
     protected List<String> command() throws IOException {
         Path root = dir.resolve("root");
-        TomcatServer.deleteRecursively(root);
+        deleteRecursively(root);
         Files.createDirectories(root);
         return List.of(ChildProcess.java(), "-Xmx1g",
                 "-jar", jar.toString(),

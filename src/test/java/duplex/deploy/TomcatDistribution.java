@@ -19,28 +19,28 @@ import java.util.stream.Stream;
  * {@code deploy/server.xml} (the file docker-compose.yml ships) and the WAR copied into
  * {@code webapps/}, as a user would deploy it.
  */
-public final class TomcatServer extends ServerProcess {
+public final class TomcatDistribution extends ServerProcess {
 
     private final Path home;
     private final Path base;
     private final Map<String, String> systemProperties = new TreeMap<>();
 
-    private TomcatServer(String name, Path home) {
+    private TomcatDistribution(String name, Path home) {
         super(name);
         this.home = home;
         this.base = dir.resolve("base");
     }
 
-    public static TomcatServer tomcat11(String name) {
-        return new TomcatServer(name, Path.of(required("duplex.tomcat11.home")));
+    public static TomcatDistribution tomcat11(String name) {
+        return new TomcatDistribution(name, Path.of(required("duplex.tomcat11.home")));
     }
 
-    public static TomcatServer tomcat10(String name) {
-        return new TomcatServer(name, Path.of(required("duplex.tomcat10.home")));
+    public static TomcatDistribution tomcat10(String name) {
+        return new TomcatDistribution(name, Path.of(required("duplex.tomcat10.home")));
     }
 
     /** A -D option for Tomcat's JVM: a Duplex knob, or a substitution in server.xml. */
-    public TomcatServer systemProperty(String name, String value) {
+    public TomcatDistribution systemProperty(String name, String value) {
         systemProperties.put(name, value);
         return this;
     }
@@ -132,17 +132,6 @@ public final class TomcatServer extends ServerProcess {
             Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(path)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }
