@@ -45,7 +45,7 @@ public abstract class ServerProcess implements AutoCloseable {
         this.name = name;
         this.dir = serversDir().resolve(name);
         this.log = dir.resolve("server.log");
-        this.port = FreePort.pick();
+        this.port = ChildProcess.freePort();
     }
 
     /** The command line that starts the server on {@link #port} with the WAR deployed. */
