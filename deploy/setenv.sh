@@ -1,6 +1,6 @@
 # Tomcat's own hook for JVM options (catalina.sh sources bin/setenv.sh): the Duplex deployment's
 # JVM settings. docker-compose.yml mounts this file as bin/setenv.sh; the run command
-# (mvn package cargo:run, pom.xml's cargo.jvmargs), the deployment tests (duplex.deploy.TomcatServer)
+# (mvn package cargo:run, pom.xml's cargo.jvmargs), the deployment tests (duplex.deploy.TomcatDistribution)
 # and the benchmark's duplex-tomcat target add the same options, and DockerComposeTest checks that
 # pom.xml has each of them. One option per line, each in a line of exactly this form.
 #

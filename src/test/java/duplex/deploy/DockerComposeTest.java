@@ -154,7 +154,7 @@ class DockerComposeTest {
 
     @Test
     void everyTomcatRunsWithTheDeploymentsJvmOptionsAndConnectorBuffers() throws Exception {
-        List<String> options = TomcatServer.setenvOptions();
+        List<String> options = TomcatDistribution.setenvOptions();
         assertTrue(options.contains("-Dorg.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE=2048"), "deploy/setenv.sh: " + options);
         for (String name : List.of("tomcat", "node1", "node2")) {
             assertEquals("/usr/local/tomcat/bin/setenv.sh", volumes(name).get("./deploy/setenv.sh"), name + " mounts deploy/setenv.sh");

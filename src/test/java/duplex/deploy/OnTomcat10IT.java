@@ -17,7 +17,7 @@ import org.junit.platform.suite.api.SuiteDisplayName;
 @IncludeClassNamePatterns(Deployment.SMOKE_SUITES)
 public class OnTomcat10IT {
 
-    private static final Deployment DEPLOYMENT = new Deployment(() -> TomcatServer.tomcat10("tomcat10"), true, true);
+    private static final Deployment DEPLOYMENT = new Deployment(() -> TomcatDistribution.tomcat10("tomcat10"), true, true);
 
     @BeforeSuite
     static void deploy() {

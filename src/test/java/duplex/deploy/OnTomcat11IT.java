@@ -17,7 +17,7 @@ import org.junit.platform.suite.api.SuiteDisplayName;
 @IncludeClassNamePatterns(Deployment.SMOKE_SUITES)
 public class OnTomcat11IT {
 
-    private static final Deployment DEPLOYMENT = new Deployment(() -> TomcatServer.tomcat11("tomcat11"), true, true);
+    private static final Deployment DEPLOYMENT = new Deployment(() -> TomcatDistribution.tomcat11("tomcat11"), true, true);
 
     @BeforeSuite
     static void deploy() {

@@ -1,5 +1,7 @@
 package duplex.deploy;
 
+import duplex.testing.ChildProcess;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,9 +36,9 @@ public final class PayaraMicroServer extends ServerProcess {
     @Override
     protected List<String> command() throws IOException {
         Path root = dir.resolve("root");
-        TomcatServer.deleteRecursively(root);
+        deleteRecursively(root);
         Files.createDirectories(root);
-        return List.of(java(), "-Xmx1g",
+        return List.of(ChildProcess.java(), "-Xmx1g",
                 "-jar", jar.toString(),
                 "--nocluster", "--nohazelcast",
                 "--port", String.valueOf(port),

@@ -1,5 +1,6 @@
 package duplex.deploy;
 
+import duplex.testing.ChildProcess;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -16,27 +17,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One application server run as a child process, with the Duplex WAR deployed at /duplex, on a
  * free port, its whole console output kept in {@code target/servers/NAME/server.log}.
  *
  * <p>Stopping sends SIGTERM, the signal {@code docker stop} and Ctrl+C send: the servers' own
- * shutdown hooks then undeploy the application, which is the graceful path we want to prove. A
- * JVM shutdown hook kills whatever a test left running, so a failed or interrupted run never
- * leaves a server behind.
+ * shutdown hooks then undeploy the application, which is the graceful path we want to prove.
+ * {@link ChildProcess} kills whatever a test left running when the JVM exits, so a failed or
+ * interrupted run never leaves a server behind.
  */
 public abstract class ServerProcess implements AutoCloseable {
-
-    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "server-process-reaper"));
-    }
 
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -45,14 +38,14 @@ public abstract class ServerProcess implements AutoCloseable {
     protected final Path dir;
     protected final Path log;
     protected final int port;
-    private Process process;
+    private ChildProcess process;
     private Duration startTime;
 
     protected ServerProcess(String name) {
         this.name = name;
         this.dir = serversDir().resolve(name);
         this.log = dir.resolve("server.log");
-        this.port = FreePort.pick();
+        this.port = ChildProcess.freePort();
     }
 
     /** The command line that starts the server on {@link #port} with the WAR deployed. */
@@ -86,7 +79,7 @@ public abstract class ServerProcess implements AutoCloseable {
 
     /** CPU time the server process has used so far (user and system), or zero if it is not running. */
     public Duration cpuTime() {
-        return process == null ? Duration.ZERO : process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+        return process == null ? Duration.ZERO : process.cpuTime();
     }
 
     /** The server's process id (its JVM's: every server here is started as {@code java ...}). */
@@ -159,13 +152,7 @@ public abstract class ServerProcess implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(log);
-            ProcessBuilder builder = new ProcessBuilder(command())
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            builder.environment().putAll(environment());
-            process = builder.start();
-            RUNNING.add(process);
+            process = ChildProcess.launch(name, command()).directory(dir).environment(environment()).log(log).start();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
@@ -183,9 +170,9 @@ public abstract class ServerProcess implements AutoCloseable {
             return Duration.ZERO;
         }
         long began = System.nanoTime();
-        process.destroy();
+        process.terminate();
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(timeout)) {
                 kill();
                 throw new IllegalStateException(name + " did not stop within " + timeout + " of SIGTERM; killed");
             }
@@ -193,21 +180,13 @@ public abstract class ServerProcess implements AutoCloseable {
             kill();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while stopping " + name, e);
-        } finally {
-            RUNNING.remove(process);
         }
         return Duration.ofNanos(System.nanoTime() - began);
     }
 
     public void kill() {
         if (process != null) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            RUNNING.remove(process);
+            process.kill();
         }
     }
 
@@ -296,8 +275,16 @@ public abstract class ServerProcess implements AutoCloseable {
         }
     }
 
-    static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /** Deletes a directory and everything in it, if it exists (a server's base from an earlier run). */
+    static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(path)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     static Path war() {

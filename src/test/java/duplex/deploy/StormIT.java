@@ -85,9 +85,9 @@ class StormIT {
     @BeforeAll
     static void start() {
         tomcat = ServerProcess.startFresh(() -> switch (SERVER) {
-            case "tomcat11" -> TomcatServer.tomcat11("tomcat11-storms")
+            case "tomcat11" -> TomcatDistribution.tomcat11("tomcat11-storms")
                     .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
-            case "tomcat10" -> TomcatServer.tomcat10("tomcat10-storms")
+            case "tomcat10" -> TomcatDistribution.tomcat10("tomcat10-storms")
                     .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
             case "payara" -> new PayaraMicroServer("payara-storms")
                     .knob("duplex.rate-limit.per-second", "10000").knob("duplex.rate-limit.burst", "10000");

@@ -38,13 +38,13 @@ class TomcatLifecycleIT {
     private static final int CONNECTIONS = 9000;
     private static final int CLIENTS = 20;
 
-    private static TomcatServer tomcat;
+    private static TomcatDistribution tomcat;
 
     @BeforeAll
     static void start() {
         // All 9000 connections come from 127.0.0.1; the per-address limit (default 100) is
         // there to refuse exactly that from a single client.
-        tomcat = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-lifecycle")
+        tomcat = ServerProcess.startFresh(() -> TomcatDistribution.tomcat11("tomcat11-lifecycle")
                 .systemProperty("duplex.max-connections-per-address", "20000"), Duration.ofMinutes(3));
     }
 
@@ -135,7 +135,7 @@ class TomcatLifecycleIT {
     @Test
     @Order(4)
     void aBadKnobFailsTheDeploymentWithAMessageNamingIt() {
-        try (TomcatServer bad = TomcatServer.tomcat11("tomcat11-bad-knob")) {
+        try (TomcatDistribution bad = TomcatDistribution.tomcat11("tomcat11-bad-knob")) {
             bad.systemProperty("duplex.idle-timeout", "soon").launch();
             assertTrue(bad.awaitLog("Invalid value 'soon' for duplex.idle-timeout (environment DUPLEX_IDLE_TIMEOUT)", Duration.ofMinutes(2)),
                     () -> "no message naming the knob in " + bad.log() + ":\n" + bad.tail(30));
@@ -151,7 +151,7 @@ class TomcatLifecycleIT {
         // maxConnections lowered gets exactly that many connections, the rest wait unanswered.
         // So the 9000 above are accepted because of deploy/server.xml, and a stock 8192 would not be.
         int cap = 100;
-        try (TomcatServer capped = ServerProcess.startFresh(() -> TomcatServer.tomcat11("tomcat11-capped")
+        try (TomcatDistribution capped = ServerProcess.startFresh(() -> TomcatDistribution.tomcat11("tomcat11-capped")
                 .systemProperty("duplex.max-connections", String.valueOf(cap))
                 .systemProperty("duplex.max-connections-per-address", "20000"), Duration.ofMinutes(3))) {
             try (WebSocketFlood flood = new WebSocketFlood(new InetSocketAddress("127.0.0.1", capped.port()), "/duplex/echo")) {

@@ -49,14 +49,11 @@ public final class TomcatNode implements AutoCloseable {
         if (!Files.isDirectory(WAR.resolve("WEB-INF"))) {
             throw new IllegalStateException(WAR.toAbsolutePath() + " is missing: run the package phase first (mvn verify does)");
         }
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Djava.util.logging.config.file=" + Path.of("src", "test", "resources", "node-logging.properties").toAbsolutePath(),
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-                "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-                "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED",
-                "-cp", childClassPath(), TomcatNode.class.getName(), WAR.toAbsolutePath().toString(), String.valueOf(port)));
+                "-Djava.util.logging.config.file=" + Path.of("src", "test", "resources", "node-logging.properties").toAbsolutePath()));
+        command.addAll(ChildProcess.TOMCAT_ADD_OPENS);
+        command.addAll(List.of("-cp", childClassPath(), TomcatNode.class.getName(), WAR.toAbsolutePath().toString(), String.valueOf(port)));
         process = ChildProcess.start(name, command, environment, line -> line.contains(READY), Duration.ofSeconds(90));
         String line = process.readyLine();
         port = Integer.parseInt(line.substring(line.indexOf(READY) + READY.length()).trim());

@@ -3,24 +3,21 @@ package duplex.testing;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.websocket.server.WsSci;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * The application as built, in a real servlet container: the exploded WAR ({@code target/duplex},
@@ -38,10 +35,11 @@ public final class WarServer implements AutoCloseable {
     /** Where the WAR plugin explodes the application; override with {@code -Dduplex.war.dir}. */
     public static final Path EXPLODED_WAR = Path.of(System.getProperty("duplex.war.dir", "target/duplex")).toAbsolutePath();
     private static final long START_TIMEOUT_SECONDS = 60;
+    private static final Pattern CONTROL = Pattern.compile("(SIDE|READY|FAILED|STOPPED)\\b.*");
 
     private final Path baseDir;
     private int port;
-    private Process process;
+    private ChildProcess process;
     private BlockingQueue<String> announcements;
 
     private WarServer(Path baseDir) {
@@ -90,23 +88,21 @@ public final class WarServer implements AutoCloseable {
         if (process == null) {
             return;
         }
-        Process stopping = process;
+        ChildProcess stopping = process;
         process = null;
         try {
-            OutputStream control = stopping.getOutputStream();
-            control.write("STOP\n".getBytes(StandardCharsets.UTF_8));
-            control.flush();
-        } catch (IOException e) {
+            stopping.tell("STOP");
+        } catch (IllegalStateException e) {
             // Already gone: nothing to stop.
         }
         try {
-            if (!stopping.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                stopping.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (!stopping.waitFor(Duration.ofSeconds(START_TIMEOUT_SECONDS))) {
+                stopping.kill();
                 throw new IllegalStateException("Tomcat did not stop within " + START_TIMEOUT_SECONDS + " s; killed it");
             }
         } catch (InterruptedException e) {
-            stopping.destroyForcibly();
             Thread.currentThread().interrupt();
+            stopping.kill();
         }
     }
 
@@ -140,52 +136,42 @@ public final class WarServer implements AutoCloseable {
     }
 
     private void launch(int wantedPort, Consumer<URI> meanwhile) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                // What catalina.sh adds, so that Tomcat can check for leaks on undeploy without warning.
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-                "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-                "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED"));
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        command.addAll(ChildProcess.TOMCAT_ADD_OPENS);
         String logging = System.getProperty("java.util.logging.config.file");
         if (logging != null) {
             command.add("-Djava.util.logging.config.file=" + logging);
         }
         command.addAll(List.of("-cp", classPath(), EmbeddedTomcat.class.getName(),
                 EXPLODED_WAR.toString(), baseDir.toString(), String.valueOf(wantedPort), String.valueOf(meanwhile != null)));
-        Process started;
-        try {
-            started = new ProcessBuilder(command).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start " + command, e);
-        }
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         // The process's log goes to this JVM's own streams, where the test report collects it;
         // control lines (upper-case word, then a value) are picked out on the way.
-        forward(started.getInputStream(), System.out, lines, "tomcat-out");
-        forward(started.getErrorStream(), System.err, null, "tomcat-err");
+        PrintStream out = System.out;
+        ChildProcess started = ChildProcess.launch("tomcat", command)
+                .onOutput(line -> {
+                    if (CONTROL.matcher(line).matches()) {
+                        lines.add(line);
+                    } else {
+                        out.println(line);
+                    }
+                })
+                .onErrors(System.err::println)
+                .start();
+        started.outputEnded().thenRun(() -> lines.add("EXITED"));
         this.process = started;
         this.announcements = lines;
         try {
             if (meanwhile != null) {
                 int side = Integer.parseInt(await("SIDE"));
                 meanwhile.accept(base(side));
-                send("OPEN");
+                process.tell("OPEN");
             }
             this.port = Integer.parseInt(await("READY"));
         } catch (RuntimeException | Error e) {
-            started.destroyForcibly();
+            started.kill();
             process = null;
             throw e;
-        }
-    }
-
-    private void send(String line) {
-        try {
-            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            process.getOutputStream().flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
@@ -208,29 +194,6 @@ public final class WarServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private static void forward(InputStream from, PrintStream to, BlockingQueue<String> control, String name) {
-        Thread thread = new Thread(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(from, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    if (control != null && line.matches("(SIDE|READY|FAILED|STOPPED)\\b.*")) {
-                        control.add(line);
-                    } else {
-                        to.println(line);
-                    }
-                }
-            } catch (IOException e) {
-                // The process is gone.
-            } finally {
-                if (control != null) {
-                    control.add("EXITED");
-                }
-            }
-        }, name);
-        thread.setDaemon(true);
-        thread.start();
     }
 
     /** Tomcat's jars and the launcher class: nothing else from the test class path. */

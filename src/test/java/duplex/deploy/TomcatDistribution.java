@@ -1,5 +1,7 @@
 package duplex.deploy;
 
+import duplex.testing.ChildProcess;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,37 +19,28 @@ import java.util.stream.Stream;
  * {@code deploy/server.xml} (the file docker-compose.yml ships) and the WAR copied into
  * {@code webapps/}, as a user would deploy it.
  */
-public final class TomcatServer extends ServerProcess {
-
-    /** The same flags catalina.sh adds on Java 17, without which Tomcat warns when it stops. */
-    private static final List<String> ADD_OPENS = List.of(
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED",
-            "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED");
+public final class TomcatDistribution extends ServerProcess {
 
     private final Path home;
     private final Path base;
     private final Map<String, String> systemProperties = new TreeMap<>();
 
-    private TomcatServer(String name, Path home) {
+    private TomcatDistribution(String name, Path home) {
         super(name);
         this.home = home;
         this.base = dir.resolve("base");
     }
 
-    public static TomcatServer tomcat11(String name) {
-        return new TomcatServer(name, Path.of(required("duplex.tomcat11.home")));
+    public static TomcatDistribution tomcat11(String name) {
+        return new TomcatDistribution(name, Path.of(required("duplex.tomcat11.home")));
     }
 
-    public static TomcatServer tomcat10(String name) {
-        return new TomcatServer(name, Path.of(required("duplex.tomcat10.home")));
+    public static TomcatDistribution tomcat10(String name) {
+        return new TomcatDistribution(name, Path.of(required("duplex.tomcat10.home")));
     }
 
     /** A -D option for Tomcat's JVM: a Duplex knob, or a substitution in server.xml. */
-    public TomcatServer systemProperty(String name, String value) {
+    public TomcatDistribution systemProperty(String name, String value) {
         systemProperties.put(name, value);
         return this;
     }
@@ -73,13 +66,13 @@ public final class TomcatServer extends ServerProcess {
     @Override
     protected List<String> command() throws IOException {
         prepareBase();
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g"));
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xmx1g"));
         // By hand, to see where a server's time goes: -Dserver.jfr=/abs/path/recording.jfr
         String jfr = System.getProperty("server.jfr", "");
         if (!jfr.isEmpty()) {
             command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
         }
-        command.addAll(ADD_OPENS);
+        command.addAll(ChildProcess.TOMCAT_ADD_OPENS);
         command.addAll(setenvOptions()); // the deployment's own JVM options, so that the tests run with them
         command.addAll(List.of(
                 "-Dcatalina.home=" + home,
@@ -139,17 +132,6 @@ public final class TomcatServer extends ServerProcess {
             Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(path)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }
