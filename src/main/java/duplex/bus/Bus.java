@@ -16,6 +16,19 @@ public interface Bus extends AutoCloseable {
      */
     RoomLink link(String room, int historySize, RoomListener listener);
 
+    /**
+     * {@link #link}, without waiting: completes with the link once the room's state is loaded,
+     * or exceptionally with {@link BusUnavailableException}. A room is opened on a container's
+     * thread (the first join), which must not wait for Redis.
+     */
+    default java.util.concurrent.CompletableFuture<RoomLink> open(String room, int historySize, RoomListener listener) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(link(room, historySize, listener));
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Subscribes to a cluster-wide topic; {@code receiver} is called in publish order, one call at a time. */
     Topic topic(String name, Consumer<String> receiver);
 

@@ -107,22 +107,33 @@ public final class RedisBus implements Bus {
 
     @Override
     public RoomLink link(String room, int historySize, RoomListener listener) {
+        try {
+            return open(room, historySize, listener).join(); // bounded: open() times out on its own
+        } catch (java.util.concurrent.CompletionException e) {
+            throw RedisConnection.unavailable("room " + room, e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<RoomLink> open(String room, int historySize, RoomListener listener) {
         RedisRoomLink link = new RedisRoomLink(connection, threads.events(), room, historySize, listener,
                 l -> links.remove(room, l));
         if (links.putIfAbsent(room, link) != null) {
-            throw new IllegalStateException("room " + room + " is already linked on this node");
+            return CompletableFuture.failedFuture(new IllegalStateException("room " + room + " is already linked on this node"));
         }
-        try {
-            connection.await(connection.subscribe(link.channel()));
-            // Loaded on the events thread, after whatever the new subscription already
-            // delivered: later events are then applied on top, idempotently.
-            connection.await(CompletableFuture.runAsync(link::load, threads.events()));
-            return link;
-        } catch (RuntimeException e) {
-            links.remove(room, link);
-            connection.unsubscribe(link.channel());
-            throw RedisConnection.unavailable("room " + room, e);
-        }
+        // Loaded on the events thread, after whatever the new subscription already delivered:
+        // later events are then applied on top, idempotently.
+        return connection.subscribe(link.channel())
+                .thenCompose(subscribed -> CompletableFuture.runAsync(link::load, threads.events()))
+                .orTimeout(2 * connection.options().timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
+                .handle((loaded, failure) -> {
+                    if (failure == null) {
+                        return link;
+                    }
+                    links.remove(room, link);
+                    connection.unsubscribe(link.channel());
+                    throw RedisConnection.unavailable("room " + room, failure);
+                });
     }
 
     @Override

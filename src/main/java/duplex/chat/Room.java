@@ -102,7 +102,13 @@ public final class Room implements RoomListener {
     private final LongConsumer fanOut;
     /** Queues each broadcast to the members; the socket writes happen on the writers' threads. */
     private final Fanout fanout;
-    private final RoomLink link;
+    /**
+     * Null until the bus has opened the room (at once with the in-process bus; after Redis
+     * answered in a cluster): joins queue meanwhile and take their turns once it is set.
+     */
+    private volatile RoomLink link;
+    /** Why the bus could not open the room, or null: every turn is then answered with it. */
+    private volatile RuntimeException openFailure;
     private final Presence presence;
     /** Presence changes not yet announced, by member id, in the order they happened. Guarded by the link's lock. */
     private final Map<String, Member> joinedPending = new LinkedHashMap<>();
@@ -138,6 +144,12 @@ public final class Room implements RoomListener {
                 result = failed.apply(e);
             }
             T answer = result;
+            return () -> then.accept(answer);
+        }
+
+        /** The answer when the room could not be opened at all. */
+        Runnable refuse(RuntimeException why) {
+            T answer = failed.apply(why);
             return () -> then.accept(answer);
         }
     }
@@ -189,13 +201,29 @@ public final class Room implements RoomListener {
         this.budget = budget;
         this.overBudget = overBudget;
         this.emptySince = System.nanoTime();
-        this.link = bus.link(name, historyLimit, this);
-        // Members and history the cluster already had (Redis) are held here from now on too.
-        link.read(view -> {
-            view.members().forEach(m -> roster.add(chat(m)));
-            view.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
-            return null;
+        // Never waits: a container thread opens the room (its first join), and Redis may be slow.
+        bus.open(name, historyLimit, this).whenComplete((opened, failure) -> {
+            if (failure != null) {
+                openFailure = failure instanceof java.util.concurrent.CompletionException && failure.getCause() instanceof RuntimeException cause
+                        ? cause : failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+                LOG.log(System.Logger.Level.DEBUG, "room {0} not opened: {1}", name, openFailure.toString());
+            } else {
+                // Members and history the cluster already had (Redis) are held here from now on
+                // too; only then may a turn take the lock, so the first welcome carries them.
+                opened.read(view -> {
+                    view.members().forEach(m -> roster.add(chat(m)));
+                    view.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
+                    return null;
+                });
+                link = opened;
+            }
+            scheduleTurns();
         });
+    }
+
+    /** True while the bus is still opening the room: it has no state yet, and cannot be retired. */
+    boolean opening() {
+        return link == null && openFailure == null;
     }
 
     public String name() {
@@ -224,7 +252,8 @@ public final class Room implements RoomListener {
 
     /** The last seq given out (0: no message yet). */
     public long lastSeq() {
-        return link.read(RoomView::lastSeq);
+        RoomLink opened = link;
+        return opened == null ? 0 : opened.read(RoomView::lastSeq);
     }
 
     /** What {@link #join} did. */
@@ -237,7 +266,9 @@ public final class Room implements RoomListener {
         /** The newcomer's outbox did not take the welcome (its connection is closing). */
         WELCOME_REFUSED,
         /** The join threw (the bus, or a bug): undone, the newcomer is not in the room. */
-        FAILED
+        FAILED,
+        /** The bus could not open the room (Redis unreachable): the caller drops the room and refuses (1013). */
+        UNAVAILABLE
     }
 
     /**
@@ -247,6 +278,12 @@ public final class Room implements RoomListener {
      */
     void join(Participant newcomer, OptionalLong since, Consumer<Admission> then) {
         inTurn(new Turn<>(view -> admit(newcomer, since, view), e -> {
+            if (link == null) {
+                if (!(e instanceof duplex.bus.BusUnavailableException)) {
+                    LOG.log(System.Logger.Level.WARNING, "room {0} could not be opened: {1}", name, e.toString());
+                }
+                return Admission.UNAVAILABLE; // the room never opened
+            }
             LOG.log(System.Logger.Level.WARNING, "room {0}: a join failed: {1}", name, e.toString());
             removeMember(newcomer);
             return Admission.FAILED;
@@ -403,6 +440,11 @@ public final class Room implements RoomListener {
     }
 
     private void scheduleTurns() {
+        // While the bus opens the room, turns wait: its completion schedules them (after setting
+        // link or openFailure, which a turn queued meanwhile may not have seen).
+        if (opening()) {
+            return;
+        }
         if (!turns.isEmpty() && turnsScheduled.compareAndSet(false, true)) {
             try {
                 executor.execute(this::takeTurns);
@@ -420,13 +462,15 @@ public final class Room implements RoomListener {
      */
     private void takeTurns() {
         List<Runnable> after = new ArrayList<>();
-        link.read(view -> {
+        RoomLink opened = link;
+        if (opened == null) { // the bus could not open the room: everyone waiting is told
             Turn<?> turn;
             while (after.size() < TURNS_PER_BATCH && (turn = turns.poll()) != null) {
-                after.add(turn.apply(view));
+                after.add(turn.refuse(openFailure));
             }
-            return null;
-        });
+        } else {
+            takeTurns(opened, after);
+        }
         for (Runnable then : after) {
             try {
                 then.run();
@@ -438,11 +482,25 @@ public final class Room implements RoomListener {
         scheduleTurns();
     }
 
+    /** Up to {@link #TURNS_PER_BATCH} waiting turns under one hold of the link's lock; their follow-ups into {@code after}. */
+    private void takeTurns(RoomLink opened, List<Runnable> after) {
+        opened.read(view -> {
+            Turn<?> turn;
+            while (after.size() < TURNS_PER_BATCH && (turn = turns.poll()) != null) {
+                after.add(turn.apply(view));
+            }
+            return null;
+        });
+    }
+
     /**
      * Retires the room if it has been empty (on this node) for at least {@code lingerNanos}; a
      * retired room takes no one, and this node stops following its traffic.
      */
     boolean retireIfIdle(long now, long lingerNanos) {
+        if (link == null) {
+            return openFailure != null; // never opened: nothing to close; still opening: not idle
+        }
         return link.read(view -> {
             if (!retired && members.isEmpty() && now - emptySince >= lingerNanos) {
                 retired = true;
@@ -493,6 +551,9 @@ public final class Room implements RoomListener {
      * new oldest arrived, or Long.MAX_VALUE when nothing is left.
      */
     long evictOldest() {
+        if (link == null) {
+            return Long.MAX_VALUE; // not open: holds nothing
+        }
         return link.read(view -> {
             Held oldest = held.pollFirst();
             if (oldest != null) {

@@ -136,7 +136,8 @@ public final class Rooms implements AutoCloseable {
             }
             Room[] created = new Room[1];
             try {
-                // Throws BusUnavailableException when the room's state is in Redis and Redis cannot be reached.
+                // Never waits for the bus: the room opens on its own, and its joins wait for that
+                // in the room's turns. Only a bus that fails at once throws here.
                 room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
                         fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage()),
                         turns, fanout));
@@ -157,6 +158,10 @@ public final class Rooms implements AutoCloseable {
                 case NAME_OF_A_SIGNED_IN_MEMBER -> then.accept(new Joined.Refused(Refusal.NAME_OF_A_SIGNED_IN_MEMBER));
                 case WELCOME_REFUSED -> then.accept(new Joined.Refused(Refusal.CLOSING));
                 case FAILED -> then.accept(new Joined.Refused(Refusal.FAILED));
+                case UNAVAILABLE -> {
+                    forget(joining); // never opened: the next join tries a new one
+                    then.accept(new Joined.Refused(Refusal.BUS_UNAVAILABLE));
+                }
                 case RETIRED -> {
                     forget(joining); // retired under our feet: help the sweeper, then try again
                     join(name, participant, since, then);
@@ -195,7 +200,7 @@ public final class Rooms implements AutoCloseable {
         while (true) {
             Room longest = null;
             for (Room room : rooms.values()) {
-                if (room.size() == 0 && (longest == null || room.emptySince() < longest.emptySince())) {
+                if (room.size() == 0 && !room.opening() && (longest == null || room.emptySince() < longest.emptySince())) {
                     longest = room;
                 }
             }

@@ -26,6 +26,7 @@ import java.util.function.Function;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The registry's bounds on fake sessions: room caps per address and in all, and the history budget. */
@@ -48,10 +49,110 @@ class RoomsTest {
                 bus, budget, Runnable::run, duplex.delivery.Fanout.INLINE); // turns taken on the calling thread: every join is done when join returns
     }
 
+    /** A local bus whose rooms open only when the test completes the future {@link #open} returned. */
+    private static final class SlowBus extends DelegatingBus {
+        final java.util.List<CompletableFuture<Void>> opening = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicReference<RuntimeException> failWith = new java.util.concurrent.atomic.AtomicReference<>();
+
+        @Override
+        public CompletableFuture<RoomLink> open(String room, int historySize, RoomListener listener) {
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            opening.add(gate);
+            return gate.thenApply(ignored -> {
+                RuntimeException failure = failWith.get();
+                if (failure != null) {
+                    throw failure;
+                }
+                return local.link(room, historySize, listener);
+            });
+        }
+    }
+
+    @Test
+    void aJoinWaitsForTheBusToOpenTheRoomWithoutHoldingTheCaller() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        SlowBus bus = new SlowBus();
+        Rooms rooms = rooms(100, 100, Duration.ofMinutes(10), budget, bus);
+        Rooms.Joined[] answer = new Rooms.Joined[2];
+
+        rooms.join("lobby", participant("10.0.0.1", budget), OptionalLong.empty(), joined -> answer[0] = joined);
+        rooms.join("lobby", participant("10.0.0.2", budget), OptionalLong.empty(), joined -> answer[1] = joined);
+
+        assertNull(answer[0], "join returned before the room was open, unanswered");
+        assertEquals(1, bus.opening.size(), "one room opened, the second join waits in it");
+        rooms.sweep(); // an opening room is not idle
+        assertEquals(1, rooms.count());
+
+        bus.opening.get(0).complete(null);
+
+        assertInstanceOf(Rooms.Joined.In.class, answer[0]);
+        assertInstanceOf(Rooms.Joined.In.class, answer[1]);
+        assertEquals(2, ((Rooms.Joined.In) answer[1]).room().size());
+    }
+
+    @Test
+    void whenTheBusCannotOpenTheRoomItsJoinsAreRefusedAndTheNextJoinTriesAgain() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 1 << 24);
+        SlowBus bus = new SlowBus();
+        Rooms rooms = rooms(100, 1, Duration.ofMinutes(10), budget, bus); // one room per address
+        Rooms.Joined[] answer = new Rooms.Joined[1];
+        rooms.join("lobby", participant("10.0.0.1", budget), OptionalLong.empty(), joined -> answer[0] = joined);
+
+        bus.failWith.set(new duplex.bus.BusUnavailableException("Redis is not connected"));
+        bus.opening.get(0).complete(null);
+
+        assertEquals(Rooms.Refusal.BUS_UNAVAILABLE, ((Rooms.Joined.Refused) answer[0]).why());
+        assertEquals(0, rooms.count(), "the room that never opened is gone");
+        assertEquals(0, rooms.createdBy("10.0.0.1"), "and no longer counts for its creator");
+        bus.failWith.set(null);
+        rooms.join("lobby", participant("10.0.0.1", budget), OptionalLong.empty(), joined -> answer[0] = joined);
+        bus.opening.get(1).complete(null);
+        assertInstanceOf(Rooms.Joined.In.class, answer[0], "the same address may open it again");
+    }
+
+    /** The in-process bus, to override a part of. */
+    private static class DelegatingBus implements Bus {
+        final LocalBus local = new LocalBus();
+
+        @Override
+        public RoomLink link(String room, int historySize, RoomListener listener) {
+            return local.link(room, historySize, listener);
+        }
+
+        @Override
+        public Topic topic(String topic, Consumer<String> receiver) {
+            return local.topic(topic, receiver);
+        }
+
+        @Override
+        public Leadership lead(String lease, Leadership.Listener listener) {
+            return local.lead(lease, listener);
+        }
+
+        @Override
+        public String nodeId() {
+            return local.nodeId();
+        }
+
+        @Override
+        public duplex.ops.BusStatus status() {
+            return local.status();
+        }
+
+        @Override
+        public boolean clustered() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+            local.close();
+        }
+    }
+
     /** A local bus whose room links throw when the member called {@code name} joins or leaves. */
     private static Bus throwingFor(String name) {
-        LocalBus local = new LocalBus();
-        return new Bus() {
+        return new DelegatingBus() {
             @Override
             public RoomLink link(String room, int historySize, RoomListener listener) {
                 RoomLink link = local.link(room, historySize, listener);
@@ -97,36 +198,6 @@ class RoomsTest {
                         link.close();
                     }
                 };
-            }
-
-            @Override
-            public Topic topic(String topic, Consumer<String> receiver) {
-                return local.topic(topic, receiver);
-            }
-
-            @Override
-            public Leadership lead(String lease, Leadership.Listener listener) {
-                return local.lead(lease, listener);
-            }
-
-            @Override
-            public String nodeId() {
-                return local.nodeId();
-            }
-
-            @Override
-            public duplex.ops.BusStatus status() {
-                return local.status();
-            }
-
-            @Override
-            public boolean clustered() {
-                return false;
-            }
-
-            @Override
-            public void close() {
-                local.close();
             }
         };
     }
