@@ -123,10 +123,20 @@ public final class RedisBus implements Bus {
         }
         // Loaded on the events thread, after whatever the new subscription already delivered:
         // later events are then applied on top, idempotently.
-        return connection.subscribe(link.channel())
-                .thenCompose(subscribed -> CompletableFuture.runAsync(link::load, threads.events()))
-                .orTimeout(2 * connection.options().timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
-                .handle((loaded, failure) -> {
+        CompletableFuture<Void> loaded = connection.subscribe(link.channel())
+                .thenCompose(subscribed -> CompletableFuture.runAsync(link::load, threads.events()));
+        // Bounded on the bus's own scheduler: orTimeout would start the JDK's shared delay thread,
+        // which outlives an undeployed application (Tomcat reports it as a leak).
+        long bound = 2 * connection.options().timeout().toMillis() + 1000;
+        try {
+            java.util.concurrent.ScheduledFuture<?> timeout = threads.heartbeat().schedule(() -> loaded.completeExceptionally(
+                    new BusUnavailableException("Redis did not open room " + room + " within " + bound + " ms")), bound, TimeUnit.MILLISECONDS);
+            loaded.whenComplete((ignored, failure) -> timeout.cancel(false));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            loaded.completeExceptionally(new BusUnavailableException("the bus is closed"));
+        }
+        return loaded
+                .handle((done, failure) -> {
                     if (failure == null) {
                         return link;
                     }
