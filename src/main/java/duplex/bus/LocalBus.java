@@ -84,8 +84,8 @@ public final class LocalBus implements Bus {
     }
 
     @Override
-    public duplex.ops.BusStatus status() {
-        return duplex.ops.BusStatus.LOCAL;
+    public duplex.bus.BusStatus status() {
+        return duplex.bus.BusStatus.LOCAL;
     }
 
     @Override

@@ -44,7 +44,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 @ServerEndpoint(value = "/chat/{room}",
         decoders = ClientMessageDecoder.class,
-        encoders = ServerMessageEncoder.class,
         configurator = DuplexConfigurator.class)
 public final class ChatEndpoint {
 

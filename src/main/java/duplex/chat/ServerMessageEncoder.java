@@ -15,8 +15,13 @@ import java.util.Map;
 
 /**
  * {@link ServerMessage} to JSON text. The room calls {@link #toJson} once per broadcast and hands
- * the same text to every member's outbox; the container may use the encoder too
- * ({@code sendObject}), with the same result.
+ * the same text to every member's outbox.
+ *
+ * <p>Not registered on the endpoint, on purpose: nothing is sent with {@code sendObject}. Every
+ * send goes through the connection's outbox as a frame already encoded (bounded, one send in
+ * flight, the bytes made once per broadcast rather than once per member), so the container
+ * never has a message to encode. The {@code Encoder.Text} contract is kept, so that the mapping
+ * is the standard one for code that does hand it to a container.
  */
 public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
 

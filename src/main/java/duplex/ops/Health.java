@@ -1,5 +1,6 @@
 package duplex.ops;
 
+import duplex.bus.BusStatus;
 import duplex.protocol.Jsons;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;

@@ -1,5 +1,6 @@
 package duplex.ops;
 
+import duplex.bus.BusStatus;
 import duplex.guard.MemoryBudget;
 
 import io.micrometer.core.instrument.FunctionCounter;

@@ -18,6 +18,11 @@ import java.util.Set;
  * Turns a client's text into a {@link QuotesRequest}. Stateless and total: every input decodes,
  * bad input to {@link QuotesRequest.Malformed} carrying the error to send back. Whether a symbol
  * exists is not its business (the hub knows the universe); its shape is.
+ *
+ * <p>Not registered on the endpoint: requests arrive in parts and are put together against the
+ * endpoint's byte limit first ({@code duplex.connection.Assembly}), the same on every container,
+ * and the endpoint decodes the whole text with this. A container decoder would get the text only
+ * after the container's own whole-message buffer, whose limit and answer differ per container.
  */
 public final class QuotesDecoder implements Decoder.Text<QuotesRequest> {
 

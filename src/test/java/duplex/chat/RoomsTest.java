@@ -135,7 +135,7 @@ class RoomsTest {
         }
 
         @Override
-        public duplex.ops.BusStatus status() {
+        public duplex.bus.BusStatus status() {
             return local.status();
         }
 

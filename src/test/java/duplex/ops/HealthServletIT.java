@@ -1,5 +1,6 @@
 package duplex.ops;
 
+import duplex.bus.BusStatus;
 import duplex.testing.TomcatServer;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;

@@ -1,5 +1,6 @@
 package duplex.ops;
 
+import duplex.bus.BusStatus;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

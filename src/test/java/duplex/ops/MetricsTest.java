@@ -1,5 +1,6 @@
 package duplex.ops;
 
+import duplex.bus.BusStatus;
 import duplex.protocol.ErrorCode;
 import duplex.testing.Scrape;
 import org.junit.jupiter.api.AfterEach;

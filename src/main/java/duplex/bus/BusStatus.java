@@ -1,4 +1,4 @@
-package duplex.ops;
+package duplex.bus;
 
 import java.time.Duration;
 
