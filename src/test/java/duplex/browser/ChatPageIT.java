@@ -2,7 +2,6 @@ package duplex.browser;
 
 import duplex.testing.Browser;
 import duplex.testing.WarServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,25 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The chat page in two independent headless Chromium browsers (separate profiles: nothing
  * shared but the server), in the same room, against /chat of the built WAR in Tomcat.
  */
-class ChatPageIT {
+class ChatPageIT extends PageTestBase {
 
-    private static WarServer server;
     private static Browser alice;
     private static Browser bob;
 
     @BeforeAll
-    static void start() {
-        Browser.assumeAvailable();
-        server = WarServer.start();
-        alice = Browser.named("alice");
+    static void secondBrowser() {
+        alice = browser;
         bob = Browser.named("bob");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @AfterEach

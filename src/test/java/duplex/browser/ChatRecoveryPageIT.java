@@ -1,9 +1,7 @@
 package duplex.browser;
 
 import duplex.testing.Browser;
-import duplex.testing.WarServer;
 import duplex.testing.WsClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,28 +16,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The chat page survives a server restart: it shows that it is reconnecting, comes back by
  * itself, and shows what was said while it was away. Its own server, since the test stops it.
  */
-class ChatRecoveryPageIT {
+class ChatRecoveryPageIT extends PageTestBase {
 
     private static final String ROOM = "browser-recovery";
 
-    private static WarServer server;
     private static Browser alice;
 
     @BeforeAll
-    static void start() {
-        Browser.assumeAvailable();
-        server = WarServer.start();
-        alice = Browser.named("alice");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (alice != null) {
-            alice.open(URI.create("about:blank"));
-        }
-        if (server != null) {
-            server.close();
-        }
+    static void aliceIsTheSharedBrowser() {
+        alice = browser;
     }
 
     @Test

@@ -1,9 +1,5 @@
 package duplex.browser;
 
-import duplex.testing.Browser;
-import duplex.testing.WarServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -25,24 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The echo page in headless Chromium against /echo of the built WAR in Tomcat. */
-class EchoPageIT {
-
-    private static WarServer server;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        Browser.assumeAvailable();
-        server = WarServer.start();
-        browser = Browser.named("alice");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+class EchoPageIT extends PageTestBase {
 
     @Test
     void connectEchoTextAndImageThenDisconnectCleanly() throws IOException {

@@ -1,9 +1,5 @@
 package duplex.browser;
 
-import duplex.testing.Browser;
-import duplex.testing.WarServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -15,24 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The start page in headless Chromium, served by the built WAR in Tomcat. */
-class IndexPageIT {
-
-    private static WarServer server;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        Browser.assumeAvailable();
-        server = WarServer.start();
-        browser = Browser.named("alice");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+class IndexPageIT extends PageTestBase {
 
     @Test
     void detectsWebSocketSupport() {

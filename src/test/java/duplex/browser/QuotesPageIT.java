@@ -1,12 +1,7 @@
 package duplex.browser;
 
-import duplex.testing.Browser;
-import duplex.testing.WarServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The live quotes page in headless Chromium against /quotes of the built WAR in Tomcat. */
-class QuotesPageIT {
+class QuotesPageIT extends PageTestBase {
 
     /**
      * Records every text message any WebSocket of the page receives, before the page's own
@@ -35,26 +30,6 @@ class QuotesPageIT {
               };
             })();
             """;
-
-    private static WarServer server;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        Browser.assumeAvailable();
-        server = WarServer.start();
-        browser = Browser.named("alice");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.open(URI.create("about:blank"));
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void pricesUpdateByThemselvesAndUnsubscribeStopsOneSymbol() {

@@ -10,20 +10,17 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -47,13 +44,7 @@ final class Crowd implements AutoCloseable {
     private static final Pattern TYPE = Pattern.compile("^\\{\"type\":\"([a-z]+)\"");
 
     /** One client. Touched only on the crowd's thread. */
-    static final class Client {
-        final int id;
-        final String path;
-        final SocketChannel channel;
-        final String key = Base64.getEncoder().encodeToString(randomBytes(16));
-        ByteBuffer in = ByteBuffer.allocate(16 * 1024);
-        ByteBuffer out = ByteBuffer.allocate(0);
+    final class Client extends NioWebSocket {
         State state = State.CONNECTING;
         int closeCode;
         String welcome;
@@ -68,9 +59,145 @@ final class Crowd implements AutoCloseable {
         final List<Long> seqs = new ArrayList<>();
 
         Client(int id, String path, SocketChannel channel) {
-            this.id = id;
-            this.path = path;
-            this.channel = channel;
+            super(id, channel, selector, server, path, 16 * 1024);
+        }
+
+        @Override
+        void handshaking() {
+            state = State.HANDSHAKING;
+        }
+
+        @Override
+        void received() {
+            if (state == State.HANDSHAKING && upgraded()) {
+                state = State.OPEN;
+            }
+            if (state != State.HANDSHAKING && state != State.CLOSED) {
+                readFrames();
+            }
+        }
+
+        @Override
+        boolean bufferFull() {
+            ByteBuffer bigger = ByteBuffer.allocate(in.capacity() * 2);
+            in.flip();
+            bigger.put(in);
+            in = bigger;
+            return true;
+        }
+
+        @Override
+        void frameTooLong(int header, long length) {
+            // a large welcome: make room for all of it
+            ByteBuffer bigger = ByteBuffer.allocate((int) (header + length) * 2);
+            bigger.put(in);
+            bigger.flip();
+            in = bigger;
+        }
+
+        @Override
+        void ended() {
+            end(null);
+        }
+
+        @Override
+        void broken(IOException e) {
+            end(e.toString());
+        }
+
+        @Override
+        void fail(String why) {
+            failures.add("client " + id + ": " + why);
+        }
+
+        @Override
+        void send(byte[] bytes) {
+            if (channel.isOpen()) {
+                super.send(bytes);
+            }
+        }
+
+        private void readFrames() {
+            for (Frame incoming; state != State.CLOSED && (incoming = nextFrame()) != null; ) {
+                byte[] payload = incoming.payload();
+                switch (incoming.opcode()) {
+                    case 0x1, 0x0 -> {
+                        if (incoming.opcode() == 0x1 && incoming.fin()) {
+                            text(new String(payload, StandardCharsets.UTF_8));
+                        } else {
+                            if (incoming.opcode() == 0x1) {
+                                fragments = new java.io.ByteArrayOutputStream();
+                            }
+                            fragments.writeBytes(payload);
+                            if (incoming.fin()) {
+                                text(fragments.toString(StandardCharsets.UTF_8));
+                                fragments = null;
+                            }
+                        }
+                    }
+                    case 0x9 -> send(frame(0xA, payload));
+                    case 0xA -> { }
+                    case 0x8 -> {
+                        closeCode = incoming.closeCode();
+                        if (state != State.CLOSING) {
+                            // Nobody in a storm is to be closed by the server (a slow consumer, say).
+                            failures.add("client " + id + ": closed by the server with " + closeCode + " "
+                                    + new String(payload, Math.min(2, payload.length), Math.max(0, payload.length - 2), StandardCharsets.UTF_8));
+                            send(frame(0x8, new byte[]{payload.length >= 2 ? payload[0] : 0x03, payload.length >= 2 ? payload[1] : (byte) 0xE8}));
+                        }
+                        state = State.CLOSED;
+                        closeChannel();
+                        return;
+                    }
+                    default -> fail("unexpected opcode " + incoming.opcode());
+                }
+            }
+        }
+
+        private void text(String text) {
+            frames++;
+            Matcher type = TYPE.matcher(text);
+            String kind = type.find() ? type.group(1) : "?";
+            switch (kind) {
+                case "welcome" -> {
+                    welcome = text;
+                    state = State.WELCOMED;
+                }
+                case "message" -> {
+                    Matcher seq = SEQ.matcher(text);
+                    if (seq.find()) {
+                        seqs.add(Long.parseLong(seq.group(1)));
+                    }
+                }
+                case "joined", "left", "renamed", "presence" -> presence++;
+                case "quote" -> quotes++;
+                case "error" -> {
+                    errors++;
+                    fail("error from the server: " + text);
+                }
+                default -> { }
+            }
+        }
+
+        private void end(String error) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            boolean expected = state == State.CLOSING;
+            state = State.CLOSED;
+            closeCode = 1006;
+            closeChannel();
+            if (!expected) {
+                failures.add("client " + id + ": connection ended unexpectedly" + (error == null ? "" : ": " + error));
+            }
+        }
+
+        private void closeChannel() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // over either way
+            }
         }
     }
 
@@ -111,18 +238,12 @@ final class Crowd implements AutoCloseable {
         return call(() -> {
             List<Integer> ids = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                SocketChannel channel = SocketChannel.open();
-                channel.configureBlocking(false);
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                SocketChannel channel = NioWebSocket.nonBlockingChannel();
                 channel.bind(new InetSocketAddress(host(firstHost + i / perHost), 0));
                 Client c = new Client(clients.size(), path.apply(i), channel);
                 clients.add(c);
                 ids.add(c.id);
-                if (channel.connect(server)) {
-                    handshake(c);
-                } else {
-                    channel.register(selector, SelectionKey.OP_CONNECT, c);
-                }
+                c.connect();
             }
             return ids;
         });
@@ -147,7 +268,7 @@ final class Crowd implements AutoCloseable {
             Client c = clients.get(id);
             if (c.state != State.CLOSED) {
                 c.state = State.CLOSING;
-                send(c, frame(0x8, new byte[]{0x03, (byte) 0xE8}));
+                c.send(NioWebSocket.frame(0x8, new byte[]{0x03, (byte) 0xE8}));
             }
         }));
     }
@@ -165,19 +286,19 @@ final class Crowd implements AutoCloseable {
             }
             c.state = State.CLOSED;
             c.closeCode = 1006;
-            closeChannel(c);
+            c.closeChannel();
         }));
     }
 
     /** Sends the same text message from each of these clients. */
     void sendText(List<Integer> ids, String text) {
-        byte[] frame = frame(0x1, text.getBytes(StandardCharsets.UTF_8));
-        run(() -> ids.forEach(id -> send(clients.get(id), frame)));
+        byte[] frame = NioWebSocket.frame(0x1, text.getBytes(StandardCharsets.UTF_8));
+        run(() -> ids.forEach(id -> clients.get(id).send(frame)));
     }
 
     /** Sends a chat message from one client. */
     void say(int id, String text) {
-        run(() -> send(clients.get(id), frame(0x1, ("{\"type\":\"say\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8))));
+        run(() -> clients.get(id).send(NioWebSocket.frame(0x1, ("{\"type\":\"say\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8))));
     }
 
     /** Reads something about one client on the crowd's thread. */
@@ -204,7 +325,7 @@ final class Crowd implements AutoCloseable {
 
     @Override
     public void close() {
-        run(() -> clients.forEach(this::closeChannel));
+        run(() -> clients.forEach(Client::closeChannel));
         running = false;
         selector.wakeup();
         try {
@@ -257,225 +378,7 @@ final class Crowd implements AutoCloseable {
             for (Runnable task; (task = tasks.poll()) != null; ) {
                 task.run();
             }
-            for (SelectionKey key : selector.selectedKeys()) {
-                Client c = (Client) key.attachment();
-                try {
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    if (key.isConnectable()) {
-                        c.channel.finishConnect();
-                        handshake(c);
-                    }
-                    if (key.isValid() && key.isWritable()) {
-                        flush(c);
-                    }
-                    if (key.isValid() && key.isReadable()) {
-                        read(c);
-                    }
-                } catch (IOException e) {
-                    ended(c, e.toString());
-                }
-            }
-            selector.selectedKeys().clear();
+            NioWebSocket.serveReady(selector);
         }
-    }
-
-    private void handshake(Client c) throws IOException {
-        c.state = State.HANDSHAKING;
-        String request = "GET " + c.path + " HTTP/1.1\r\n"
-                + "Host: " + server.getHostString() + ":" + server.getPort() + "\r\n"
-                + "Upgrade: websocket\r\n"
-                + "Connection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + c.key + "\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n";
-        c.channel.register(selector, SelectionKey.OP_READ, c);
-        send(c, request.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private void read(Client c) throws IOException {
-        if (!c.in.hasRemaining()) {
-            ByteBuffer bigger = ByteBuffer.allocate(c.in.capacity() * 2);
-            c.in.flip();
-            bigger.put(c.in);
-            c.in = bigger;
-        }
-        int n = c.channel.read(c.in);
-        if (n < 0) {
-            ended(c, null);
-            return;
-        }
-        c.in.flip();
-        if (c.state == State.HANDSHAKING) {
-            readHandshake(c);
-        }
-        if (c.state != State.HANDSHAKING && c.state != State.CLOSED) {
-            readFrames(c);
-        }
-        c.in.compact();
-    }
-
-    private void readHandshake(Client c) {
-        String text = StandardCharsets.ISO_8859_1.decode(c.in.duplicate()).toString();
-        int end = text.indexOf("\r\n\r\n");
-        if (end < 0) {
-            return;
-        }
-        String head = text.substring(0, end);
-        if (!head.startsWith("HTTP/1.1 101") || !head.contains(WebSocketFlood.accept(c.key))) {
-            fail(c, "handshake refused: " + head.lines().findFirst().orElse(""));
-            return;
-        }
-        c.in.position(c.in.position() + end + 4);
-        c.state = State.OPEN;
-    }
-
-    private void readFrames(Client c) {
-        while (c.in.remaining() >= 2 && c.state != State.CLOSED) {
-            int start = c.in.position();
-            boolean fin = (c.in.get(start) & 0x80) != 0;
-            int opcode = c.in.get(start) & 0x0F;
-            long length = c.in.get(start + 1) & 0x7F;
-            int header = 2;
-            if (length == 126) {
-                if (c.in.remaining() < 4) {
-                    return;
-                }
-                length = c.in.getShort(start + 2) & 0xFFFF;
-                header = 4;
-            } else if (length == 127) {
-                if (c.in.remaining() < 10) {
-                    return;
-                }
-                length = c.in.getLong(start + 2);
-                header = 10;
-            }
-            if (c.in.remaining() < header + length) {
-                if (header + length > c.in.capacity()) {
-                    // a large welcome: make room for all of it
-                    ByteBuffer bigger = ByteBuffer.allocate((int) (header + length) * 2);
-                    bigger.put(c.in);
-                    bigger.flip();
-                    c.in = bigger;
-                }
-                return;
-            }
-            byte[] payload = new byte[(int) length];
-            c.in.position(start + header);
-            c.in.get(payload);
-            switch (opcode) {
-                case 0x1, 0x0 -> {
-                    if (opcode == 0x1 && fin) {
-                        text(c, new String(payload, StandardCharsets.UTF_8));
-                    } else {
-                        if (opcode == 0x1) {
-                            c.fragments = new java.io.ByteArrayOutputStream();
-                        }
-                        c.fragments.writeBytes(payload);
-                        if (fin) {
-                            text(c, c.fragments.toString(StandardCharsets.UTF_8));
-                            c.fragments = null;
-                        }
-                    }
-                }
-                case 0x9 -> send(c, frame(0xA, payload));
-                case 0xA -> { }
-                case 0x8 -> {
-                    c.closeCode = length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
-                    if (c.state != State.CLOSING) {
-                        // Nobody in a storm is to be closed by the server (a slow consumer, say).
-                        failures.add("client " + c.id + ": closed by the server with " + c.closeCode + " "
-                                + new String(payload, Math.min(2, payload.length), Math.max(0, payload.length - 2), StandardCharsets.UTF_8));
-                        send(c, frame(0x8, new byte[]{payload.length >= 2 ? payload[0] : 0x03, payload.length >= 2 ? payload[1] : (byte) 0xE8}));
-                    }
-                    c.state = State.CLOSED;
-                    closeChannel(c);
-                    return;
-                }
-                default -> fail(c, "unexpected opcode " + opcode);
-            }
-        }
-    }
-
-    private void text(Client c, String text) {
-        c.frames++;
-        Matcher type = TYPE.matcher(text);
-        String kind = type.find() ? type.group(1) : "?";
-        switch (kind) {
-            case "welcome" -> {
-                c.welcome = text;
-                c.state = State.WELCOMED;
-            }
-            case "message" -> {
-                Matcher seq = SEQ.matcher(text);
-                if (seq.find()) {
-                    c.seqs.add(Long.parseLong(seq.group(1)));
-                }
-            }
-            case "joined", "left", "renamed", "presence" -> c.presence++;
-            case "quote" -> c.quotes++;
-            case "error" -> {
-                c.errors++;
-                fail(c, "error from the server: " + text);
-            }
-            default -> { }
-        }
-    }
-
-    private void ended(Client c, String error) {
-        if (c.state == State.CLOSED) {
-            return;
-        }
-        boolean expected = c.state == State.CLOSING;
-        c.state = State.CLOSED;
-        c.closeCode = 1006;
-        closeChannel(c);
-        if (!expected) {
-            failures.add("client " + c.id + ": connection ended unexpectedly" + (error == null ? "" : ": " + error));
-        }
-    }
-
-    private void send(Client c, byte[] bytes) {
-        if (!c.channel.isOpen()) {
-            return;
-        }
-        ByteBuffer joined = ByteBuffer.allocate(c.out.remaining() + bytes.length);
-        joined.put(c.out).put(bytes).flip();
-        c.out = joined;
-        try {
-            flush(c);
-        } catch (IOException e) {
-            ended(c, e.toString());
-        }
-    }
-
-    private void flush(Client c) throws IOException {
-        c.channel.write(c.out);
-        SelectionKey key = c.channel.keyFor(selector);
-        if (key != null && key.isValid()) {
-            key.interestOps(c.out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
-        }
-    }
-
-    private void fail(Client c, String why) {
-        failures.add("client " + c.id + ": " + why);
-    }
-
-    private void closeChannel(Client c) {
-        try {
-            c.channel.close();
-        } catch (IOException ignored) {
-            // over either way
-        }
-    }
-
-    private static byte[] frame(int opcode, byte[] payload) {
-        return WebSocketFlood.frame(opcode, payload);
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] bytes = new byte[n];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return bytes;
     }
 }

@@ -3,21 +3,14 @@ package duplex.deploy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -31,23 +24,99 @@ import java.util.function.BooleanSupplier;
  */
 final class WebSocketFlood implements AutoCloseable {
 
-    private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
     enum State { CONNECTING, HANDSHAKING, OPEN, ECHO_SENT, ECHOED, CLOSED }
 
-    private static final class Connection {
-        final int id;
-        final SocketChannel channel;
-        final String key = Base64.getEncoder().encodeToString(randomBytes(16));
-        ByteBuffer in = ByteBuffer.allocate(1024);
-        ByteBuffer out = ByteBuffer.allocate(0);
+    private final class Connection extends NioWebSocket {
         State state = State.CONNECTING;
         String expected;
         int closeCode;
 
         Connection(int id, SocketChannel channel) {
-            this.id = id;
-            this.channel = channel;
+            super(id, channel, selector, address, path, 1024);
+        }
+
+        @Override
+        void received() {
+            if (state == State.HANDSHAKING && upgraded()) {
+                state = State.OPEN;
+                inFlight--;
+                open++;
+            }
+            if (state != State.HANDSHAKING) {
+                readFrames();
+            }
+        }
+
+        @Override
+        boolean bufferFull() {
+            fail("more than " + in.capacity() + " bytes unparsed");
+            return false;
+        }
+
+        @Override
+        void frameTooLong(int header, long length) {
+            if (length > 0xFFFF) {
+                fail("unexpected frame over 64 KiB");
+            }
+            // a shorter one is read until the buffer is full, which fails
+        }
+
+        @Override
+        void ended() {
+            if (state != State.CLOSED) {
+                if (state == State.CONNECTING || state == State.HANDSHAKING) {
+                    fail("connection closed during the handshake");
+                    return;
+                }
+                closeCode = 1006;
+                closed();
+            }
+        }
+
+        @Override
+        void fail(String why) {
+            failures.add("connection " + id + ": " + why);
+            closed();
+        }
+
+        @Override
+        void handshaking() {
+            state = State.HANDSHAKING;
+        }
+
+        private void readFrames() {
+            for (Frame incoming; (incoming = nextFrame()) != null; ) {
+                switch (incoming.opcode()) {
+                    case 0x1 -> {
+                        String text = new String(incoming.payload(), StandardCharsets.UTF_8);
+                        if (state == State.ECHO_SENT && text.equals(expected)) {
+                            state = State.ECHOED;
+                        } else {
+                            fail("unexpected text \"" + text + "\" in state " + state);
+                        }
+                    }
+                    case 0x9 -> send(frame(0xA, incoming.payload())); // the server's heartbeat ping: answer it
+                    case 0xA -> { } // an unsolicited pong is allowed and ignored
+                    case 0x8 -> {
+                        closeCode = incoming.closeCode();
+                        closed();
+                        return;
+                    }
+                    default -> fail("unexpected opcode " + incoming.opcode());
+                }
+            }
+        }
+
+        private void closed() {
+            if (state == State.OPEN || state == State.ECHO_SENT || state == State.ECHOED) {
+                open--;
+            }
+            state = State.CLOSED;
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // The connection is over either way.
+            }
         }
     }
 
@@ -109,7 +178,7 @@ final class WebSocketFlood implements AutoCloseable {
         for (Connection c : connections) {
             c.expected = "flood " + c.id;
             c.state = State.ECHO_SENT;
-            send(c, frame(0x1, c.expected.getBytes(StandardCharsets.UTF_8)));
+            c.send(NioWebSocket.frame(0x1, c.expected.getBytes(StandardCharsets.UTF_8)));
         }
         long deadline = began + timeout.toNanos();
         waitUntil(() -> connections.stream().allMatch(c -> c.state == State.ECHOED), deadline,
@@ -159,17 +228,10 @@ final class WebSocketFlood implements AutoCloseable {
 
     private void connect() {
         try {
-            SocketChannel channel = SocketChannel.open();
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Connection c = new Connection(connections.size(), channel);
+            Connection c = new Connection(connections.size(), NioWebSocket.nonBlockingChannel());
             connections.add(c);
             inFlight++;
-            if (channel.connect(address)) {
-                handshake(c);
-            } else {
-                channel.register(selector, SelectionKey.OP_CONNECT, c);
-            }
+            c.connect();
         } catch (IOException e) {
             throw new AssertionError("could not open connection " + connections.size() + ": " + e, e);
         }
@@ -186,164 +248,8 @@ final class WebSocketFlood implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        for (SelectionKey key : selector.selectedKeys()) {
-            Connection c = (Connection) key.attachment();
-            try {
-                if (!key.isValid()) {
-                    continue;
-                }
-                if (key.isConnectable()) {
-                    c.channel.finishConnect();
-                    handshake(c);
-                }
-                if (key.isValid() && key.isWritable()) {
-                    flush(c);
-                }
-                if (key.isValid() && key.isReadable()) {
-                    read(c);
-                }
-            } catch (IOException e) {
-                fail(c, e.toString());
-            }
-        }
-        selector.selectedKeys().clear();
+        NioWebSocket.serveReady(selector);
         return true;
-    }
-
-    private void handshake(Connection c) throws IOException {
-        c.state = State.HANDSHAKING;
-        String request = "GET " + path + " HTTP/1.1\r\n"
-                + "Host: " + address.getHostString() + ":" + address.getPort() + "\r\n"
-                + "Upgrade: websocket\r\n"
-                + "Connection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + c.key + "\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n";
-        c.channel.register(selector, SelectionKey.OP_READ, c);
-        send(c, request.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private void read(Connection c) throws IOException {
-        if (!c.in.hasRemaining()) {
-            fail(c, "more than " + c.in.capacity() + " bytes unparsed");
-            return;
-        }
-        int n = c.channel.read(c.in);
-        if (n < 0) {
-            if (c.state != State.CLOSED) {
-                if (c.state == State.CONNECTING || c.state == State.HANDSHAKING) {
-                    fail(c, "connection closed during the handshake");
-                    return;
-                }
-                c.closeCode = 1006;
-                closed(c);
-            }
-            return;
-        }
-        c.in.flip();
-        if (c.state == State.HANDSHAKING) {
-            readHandshake(c);
-        }
-        if (c.state != State.HANDSHAKING) {
-            readFrames(c);
-        }
-        c.in.compact();
-    }
-
-    private void readHandshake(Connection c) {
-        String text = StandardCharsets.ISO_8859_1.decode(c.in.duplicate()).toString();
-        int end = text.indexOf("\r\n\r\n");
-        if (end < 0) {
-            return;
-        }
-        String head = text.substring(0, end);
-        String accept = accept(c.key);
-        if (!head.startsWith("HTTP/1.1 101") || !head.contains(accept)) {
-            fail(c, "handshake refused: " + head.lines().findFirst().orElse(""));
-            return;
-        }
-        c.in.position(c.in.position() + end + 4);
-        c.state = State.OPEN;
-        inFlight--;
-        open++;
-    }
-
-    private void readFrames(Connection c) throws IOException {
-        while (c.in.remaining() >= 2) {
-            int start = c.in.position();
-            int opcode = c.in.get(start) & 0x0F;
-            int length = c.in.get(start + 1) & 0x7F;
-            int header = 2;
-            if (length == 126) {
-                if (c.in.remaining() < 4) {
-                    return;
-                }
-                length = c.in.getShort(start + 2) & 0xFFFF;
-                header = 4;
-            } else if (length == 127) {
-                fail(c, "unexpected frame over 64 KiB");
-                return;
-            }
-            if (c.in.remaining() < header + length) {
-                return; // the rest of the frame is still on its way
-            }
-            byte[] payload = new byte[length];
-            c.in.position(start + header);
-            c.in.get(payload);
-            switch (opcode) {
-                case 0x1 -> {
-                    String text = new String(payload, StandardCharsets.UTF_8);
-                    if (c.state == State.ECHO_SENT && text.equals(c.expected)) {
-                        c.state = State.ECHOED;
-                    } else {
-                        fail(c, "unexpected text \"" + text + "\" in state " + c.state);
-                    }
-                }
-                case 0x9 -> send(c, frame(0xA, payload)); // the server's heartbeat ping: answer it
-                case 0xA -> { } // an unsolicited pong is allowed and ignored
-                case 0x8 -> {
-                    c.closeCode = length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
-                    closed(c);
-                    return;
-                }
-                default -> fail(c, "unexpected opcode " + opcode);
-            }
-        }
-    }
-
-    private void closed(Connection c) {
-        if (c.state == State.OPEN || c.state == State.ECHO_SENT || c.state == State.ECHOED) {
-            open--;
-        }
-        c.state = State.CLOSED;
-        try {
-            c.channel.close();
-        } catch (IOException ignored) {
-            // The connection is over either way.
-        }
-    }
-
-    private void send(Connection c, byte[] bytes) {
-        ByteBuffer joined = ByteBuffer.allocate(c.out.remaining() + bytes.length);
-        joined.put(c.out).put(bytes).flip();
-        c.out = joined;
-        try {
-            flush(c);
-        } catch (IOException e) {
-            fail(c, e.toString());
-        }
-    }
-
-    private void flush(Connection c) throws IOException {
-        c.channel.write(c.out);
-        SelectionKey key = c.channel.keyFor(selector);
-        if (key != null && key.isValid()) {
-            key.interestOps(c.out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
-        }
-    }
-
-    private void fail(Connection c, String why) {
-        failures.add("connection " + c.id + ": " + why);
-        closed(c);
     }
 
     private void failIfAnyFailed() {
@@ -354,36 +260,5 @@ final class WebSocketFlood implements AutoCloseable {
 
     private String failureSummary() {
         return failures.isEmpty() ? "" : "; first failures: " + failures.subList(0, Math.min(5, failures.size()));
-    }
-
-    /** A client frame: FIN, the opcode, the mask bit and a random mask, as RFC 6455 requires of clients. */
-    static byte[] frame(int opcode, byte[] payload) {
-        if (payload.length > 125) {
-            throw new IllegalArgumentException("small frames only");
-        }
-        byte[] mask = randomBytes(4);
-        byte[] frame = new byte[6 + payload.length];
-        frame[0] = (byte) (0x80 | opcode);
-        frame[1] = (byte) (0x80 | payload.length);
-        System.arraycopy(mask, 0, frame, 2, 4);
-        for (int i = 0; i < payload.length; i++) {
-            frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
-        }
-        return frame;
-    }
-
-    static String accept(String key) {
-        try {
-            byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + GUID).getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(sha1);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] bytes = new byte[n];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return bytes;
     }
 }

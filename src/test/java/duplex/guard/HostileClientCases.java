@@ -4,6 +4,7 @@ import duplex.testing.RawWebSocket;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -28,6 +29,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,9 +42,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The hostile-client suite: handshakes, frames and floods that a public server meets on its
  * first day, each followed by the same health check: a bystander connected before the case saw
  * nothing and still works, a well-behaved client is served at normal speed, no thread died, and
- * the heap returned to its baseline. Subclasses give the server (embedded Tyrus, embedded
- * Tomcat). Every case records what it observed; the record is written to
- * {@code target/hostile-<server>.md} for the closing note.
+ * the heap returned to its baseline. Subclasses start the server (embedded Tyrus, embedded
+ * Tomcat) and describe it, as data, in a {@link ServerUnderTest}. Every case records what it
+ * observed; the record is written to {@code target/hostile-<server>.md} for the closing note.
  */
 abstract class HostileClientCases {
 
@@ -56,19 +59,43 @@ abstract class HostileClientCases {
 
     static long baselineHeap;
     static Duration baselineRoundTrips;
+    private static ServerUnderTest underTest;
 
     private WsClient bystander;
     private WsClient chatBystander;
     private String currentCase;
 
-    /** The server under test: a name for the record, and its URIs. */
-    abstract String serverName();
+    /**
+     * The server under test: a name for the record, the server (closed after the suite), its
+     * URIs, the open connections it counts itself (or -1 where the test cannot see inside it),
+     * and what it is known to answer where servers differ.
+     *
+     * @param missingKeyStatus what this server answers to a handshake without Sec-WebSocket-Key: anything but 101
+     * @param closesOnUnmaskedFrames whether this server closes on an unmasked client frame as RFC 6455 5.1
+     *     says. Tyrus (and so Payara) does not: it takes the frame as if masked. Masking protects proxies
+     *     from browser scripts, and a browser always masks, so what an unmasked frame can do is what any
+     *     other message can do.
+     * @param hugeFrameCloseCode the close code for a frame larger than any limit. Tomcat hands a large
+     *     frame to the endpoint in parts, and the endpoint's own limit closes with 1009; Tyrus buffers a
+     *     whole frame first and closes with 1011 "Buffer overflow" once its 4 MiB buffer is full.
+     * @param upgradesTokenLists whether this server upgrades a handshake whose Upgrade header lists
+     *     tokens (Tomcat does)
+     */
+    record ServerUnderTest(String name, AutoCloseable server, Function<String, URI> ws, IntSupplier connections,
+                           int missingKeyStatus, boolean closesOnUnmaskedFrames, int hugeFrameCloseCode,
+                           boolean upgradesTokenLists) {
+    }
 
-    abstract URI ws(String path);
+    static URI ws(String path) {
+        return underTest.ws().apply(path);
+    }
 
-    /** Open connections the server itself counts, or -1 where the test cannot see inside it. */
-    abstract int serverConnections();
+    static int serverConnections() {
+        return underTest.connections().getAsInt();
+    }
 
+    /** Runs before the subclass's {@code @BeforeAll} starts the server (JUnit runs a superclass's first). */
+    @BeforeAll
     static void installWatchers() {
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
@@ -79,8 +106,12 @@ abstract class HostileClientCases {
         });
     }
 
-    /** Warms up and measures what "normal" is on this machine right now. */
-    void measureBaseline() {
+    /**
+     * Runs the suite against this server (call it in {@code @BeforeAll}, once the server is up):
+     * warms up and measures what "normal" is on this machine right now.
+     */
+    static void runAgainst(ServerUnderTest server) {
+        underTest = server;
         for (int i = 0; i < 3; i++) {
             roundTrips(); // warm the JIT and the container's pools before measuring
         }
@@ -139,6 +170,14 @@ abstract class HostileClientCases {
     }
 
     @AfterAll
+    static void closeServer() throws Exception {
+        if (underTest != null) {
+            underTest.server().close();
+            underTest = null;
+        }
+    }
+
+    @AfterAll
     static void writeRecord() {
         // Each subclass writes its own file; the static map holds every server's cases.
         RECORDS.forEach((server, lines) -> {
@@ -156,11 +195,11 @@ abstract class HostileClientCases {
 
     /** Records what a case observed. */
     void record(String observed) {
-        RECORDS.computeIfAbsent(serverName(), k -> new CopyOnWriteArrayList<>()).add("| " + currentCase + " | " + observed + " |");
+        RECORDS.computeIfAbsent(underTest.name(), k -> new CopyOnWriteArrayList<>()).add("| " + currentCase + " | " + observed + " |");
     }
 
     private void note(String health) {
-        RECORDS.computeIfAbsent(serverName(), k -> new CopyOnWriteArrayList<>()).add("| " + currentCase + " (after) | " + health + " |");
+        RECORDS.computeIfAbsent(underTest.name(), k -> new CopyOnWriteArrayList<>()).add("| " + currentCase + " (after) | " + health + " |");
     }
 
     // ---------------------------------------------------------------- handshakes
@@ -182,27 +221,9 @@ abstract class HostileClientCases {
             noKey.put("Sec-WebSocket-Key", null);
             RawWebSocket.Response response = raw.handshake(ws("echo"), noKey);
             record("HTTP " + response.status());
-            assertEquals(missingKeyStatus(), response.status(), response.statusLine());
+            assertEquals(underTest.missingKeyStatus(), response.status(), response.statusLine());
         }
     }
-
-    /** What this server answers to a handshake without Sec-WebSocket-Key: anything but 101. */
-    abstract int missingKeyStatus();
-
-    /**
-     * Whether this server closes on an unmasked client frame as RFC 6455 5.1 says. Tyrus (and
-     * so Payara) does not: it takes the frame as if masked. Masking protects proxies from
-     * browser scripts, and a browser always masks, so what an unmasked frame can do is what
-     * any other message can do.
-     */
-    abstract boolean closesOnUnmaskedFrames();
-
-    /**
-     * The close code for a frame larger than any limit. Tomcat hands a large frame to the
-     * endpoint in parts, and the endpoint's own limit closes with 1009; Tyrus buffers a whole
-     * frame first and closes with 1011 "Buffer overflow" once its 4 MiB buffer is full.
-     */
-    abstract int hugeFrameCloseCode();
 
     @Test
     void foreignOriginIsRefusedWith403() {
@@ -229,9 +250,6 @@ abstract class HostileClientCases {
     static final List<List<String>> UPGRADE_LISTS = List.of(List.of("foo, websocket"), List.of("websocket, x"),
             List.of("h2c", "websocket"), List.of(" WebSocket ,foo"));
 
-    /** Whether this server upgrades a handshake whose Upgrade header lists tokens (Tomcat does). */
-    abstract boolean upgradesTokenLists();
-
     /** A handshake with these Upgrade lines instead of the standard one, and the extra headers. */
     static RawWebSocket.Response handshakeWithUpgrades(RawWebSocket raw, URI uri, List<String> upgrades, Map<String, String> extra) {
         StringBuilder request = new StringBuilder("GET " + uri.getRawPath() + " HTTP/1.1\r\n");
@@ -252,7 +270,7 @@ abstract class HostileClientCases {
                     RawWebSocket.Response response = handshakeWithUpgrades(raw, ws("echo"), upgrades, Map.of("Origin", "http://evil.example"));
                     observed.add(upgrades + " -> " + response.status());
                     assertNotEquals(101, response.status(), upgrades + ": " + response.statusLine());
-                    if (upgradesTokenLists()) {
+                    if (underTest.upgradesTokenLists()) {
                         assertEquals(403, response.status(), upgrades + ": " + response.statusLine());
                     } else {
                         assertTrue(response.status() >= 400 && response.status() < 500, upgrades + ": " + response.statusLine());
@@ -266,7 +284,7 @@ abstract class HostileClientCases {
 
     @Test
     void upgradeTokenListsCountAgainstTheAddressLimit() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(upgradesTokenLists(), "this server does not upgrade such requests");
+        org.junit.jupiter.api.Assumptions.assumeTrue(underTest.upgradesTokenLists(), "this server does not upgrade such requests");
         InetAddress address = loopback("127.0.0.3");
         int before = serverConnections();
         int limit = duplex.app.Settings.defaults().maxConnectionsPerAddress();
@@ -356,7 +374,7 @@ abstract class HostileClientCases {
         try (RawWebSocket raw = openEcho()) {
             raw.frame(true, 0, RawWebSocket.TEXT, "unmasked".getBytes(StandardCharsets.UTF_8), false);
             RawWebSocket.Frame frame = raw.readFrame();
-            if (closesOnUnmaskedFrames()) {
+            if (underTest.closesOnUnmaskedFrames()) {
                 assertEquals(RawWebSocket.CLOSE, frame.opcode(), "answered " + frame);
                 record("close " + frame.closeCode() + " \"" + frame.closeReason() + "\"");
                 assertEquals(1002, frame.closeCode());
@@ -408,7 +426,7 @@ abstract class HostileClientCases {
             }
         });
         record("cut off after " + mib(sent[0]) + " MiB of payload had been written");
-        assertEquals(hugeFrameCloseCode(), code);
+        assertEquals(underTest.hugeFrameCloseCode(), code);
     }
 
     @Test
@@ -576,7 +594,9 @@ abstract class HostileClientCases {
     // ---------------------------------------------------------------- JSON and frames to chat
 
     /** Whether this server has the chat endpoint (the JSON cases need it). */
-    abstract boolean hasChat();
+    static boolean hasChat() {
+        return duplex.app.Duplex.ENDPOINTS.stream().anyMatch(e -> e.getSimpleName().equals("ChatEndpoint"));
+    }
 
     private static int rooms;
 
@@ -657,7 +677,7 @@ abstract class HostileClientCases {
             RawWebSocket.Frame close = raw.awaitClose();
             int code = close == null ? 1006 : close.closeCode();
             record("10 MiB text in one frame -> close " + code + (close == null ? "" : " \"" + close.closeReason() + "\""));
-            assertEquals(hugeFrameCloseCode(), code);
+            assertEquals(underTest.hugeFrameCloseCode(), code);
         }
     }
 
@@ -753,7 +773,7 @@ abstract class HostileClientCases {
 
     // ---------------------------------------------------------------- helpers
 
-    Duration roundTrips() {
+    static Duration roundTrips() {
         try (WsClient client = WsClient.connect(ws("echo"), "echo")) {
             long start = System.nanoTime();
             for (int i = 0; i < ROUND_TRIPS; i++) {
