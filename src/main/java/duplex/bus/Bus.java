@@ -39,7 +39,7 @@ public interface Bus extends AutoCloseable {
     String nodeId();
 
     /** For /health and /metrics: answers at once, no I/O. */
-    duplex.bus.BusStatus status();
+    BusStatus status();
 
     /** True when traffic crosses nodes (Redis); false for the in-process bus. */
     boolean clustered();

@@ -84,8 +84,8 @@ public final class LocalBus implements Bus {
     }
 
     @Override
-    public duplex.bus.BusStatus status() {
-        return duplex.bus.BusStatus.LOCAL;
+    public BusStatus status() {
+        return BusStatus.LOCAL;
     }
 
     @Override

@@ -96,7 +96,7 @@ public final class RedisBus implements Bus {
 
     /** Connected, or reconnecting since when (for /health, which reports DOWN after a grace). */
     @Override
-    public duplex.bus.BusStatus status() {
+    public BusStatus status() {
         return connection.status();
     }
 

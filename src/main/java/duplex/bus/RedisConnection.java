@@ -122,8 +122,8 @@ final class RedisConnection {
     }
 
     /** Connected, or reconnecting since when (for /health, which reports DOWN after a grace). */
-    duplex.bus.BusStatus status() {
-        return new duplex.bus.BusStatus() {
+    BusStatus status() {
+        return new BusStatus() {
             @Override
             public String kind() {
                 return "redis";

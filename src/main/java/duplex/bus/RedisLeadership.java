@@ -44,7 +44,7 @@ final class RedisLeadership implements Leadership {
         long now = System.nanoTime();
         RedisBus.Options options = redis.options();
         try {
-            Object held = RedisBus.LEASE.call(redis.api(), ScriptOutputType.INTEGER, new String[] {key},
+            Object held = RedisBus.LEASE.call(redis, ScriptOutputType.INTEGER, new String[] {key},
                     redis.nodeId(), String.valueOf(options.nodeTimeout().toMillis()));
             if (Long.valueOf(1).equals(held)) {
                 renewedAt = now;
@@ -87,7 +87,7 @@ final class RedisLeadership implements Leadership {
                 if (leader) {
                     demote("closing");
                     try {
-                        RedisBus.RELEASE.call(redis.api(), ScriptOutputType.INTEGER, new String[] {key}, redis.nodeId());
+                        RedisBus.RELEASE.call(redis, ScriptOutputType.INTEGER, new String[] {key}, redis.nodeId());
                     } catch (RuntimeException e) {
                         LOG.log(System.Logger.Level.DEBUG, "lease {0} not released: {1}", key, e.toString());
                     }

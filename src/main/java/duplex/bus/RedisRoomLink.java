@@ -78,7 +78,7 @@ final class RedisRoomLink implements RoomLink {
 
     /** On the events thread. */
     void load() {
-        List<Object> result = RedisBus.SNAPSHOT.call(redis.api(), ScriptOutputType.MULTI,
+        List<Object> result = RedisBus.SNAPSHOT.call(redis, ScriptOutputType.MULTI,
                 new String[] {seqKey, logKey, membersKey}, String.valueOf(historySize), RedisConnection.NODE_PREFIX);
         long seq = (Long) result.get(0);
         List<Posted> recent = new ArrayList<>(entries(result.get(1)));

@@ -4,9 +4,6 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A Lua script of the bus, run atomically by Redis: src/main/resources/duplex/bus/*.lua, whose
@@ -38,19 +35,9 @@ final class RedisScript {
         return api.<Object>eval(source, type, keys, args).toCompletableFuture();
     }
 
+    /** {@link #callAsync}, waited for on the calling thread (one of the bus's) up to the command timeout. */
     @SuppressWarnings("unchecked")
-    <T> T call(RedisAsyncCommands<String, String> api, ScriptOutputType type, String[] keys, String... args) {
-        CompletableFuture<Object> future = callAsync(api, type, keys, args);
-        try {
-            // The connection's own command timeout bounds this; the extra second is a backstop.
-            return (T) future.get(api.getStatefulConnection().getTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BusUnavailableException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw RedisConnection.unavailable("Redis", e.getCause());
-        } catch (TimeoutException e) {
-            throw new BusUnavailableException("Redis did not answer", e);
-        }
+    <T> T call(RedisConnection redis, ScriptOutputType type, String[] keys, String... args) {
+        return (T) redis.await(callAsync(redis.api(), type, keys, args));
     }
 }

@@ -1,6 +1,7 @@
 package duplex.chat;
 
 import duplex.bus.Bus;
+import duplex.bus.BusUnavailableException;
 import duplex.bus.Posted;
 import duplex.bus.RoomLink;
 import duplex.bus.RoomListener;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -127,13 +129,11 @@ public final class Room implements RoomListener {
     private static final int TURNS_PER_BATCH = 64;
 
     /**
-     * Work done in its turn under the lock, and what to do with its result after the lock is
-     * released (tell the endpoint, which may then say something in the room).
-     */
-    /**
-     * A join or leave. {@code failed} undoes what {@code underLock} may have done when it throws
-     * (under the same hold of the lock) and gives the answer then, so the connection that waits
-     * for it always hears one.
+     * A join or leave: work done in its turn under the lock, and what to do with its result after
+     * the lock is released (tell the endpoint, which may then say something in the room).
+     * {@code failed} undoes what {@code underLock} may have done when it throws (under the same
+     * hold of the lock), or answers when the room never opened, so the connection that waits for
+     * it always hears one.
      */
     private record Turn<T>(Function<RoomView, T> underLock, Function<RuntimeException, T> failed, Consumer<T> then) {
         Runnable apply(RoomView view) {
@@ -141,13 +141,12 @@ public final class Room implements RoomListener {
             try {
                 result = underLock.apply(view);
             } catch (RuntimeException e) {
-                result = failed.apply(e);
+                return refuse(e);
             }
-            T answer = result;
-            return () -> then.accept(answer);
+            return () -> then.accept(result);
         }
 
-        /** The answer when the room could not be opened at all. */
+        /** The answer of {@code failed}: the turn threw, or the room could not be opened at all. */
         Runnable refuse(RuntimeException why) {
             T answer = failed.apply(why);
             return () -> then.accept(answer);
@@ -204,8 +203,8 @@ public final class Room implements RoomListener {
         // Never waits: a container thread opens the room (its first join), and Redis may be slow.
         bus.open(name, historyLimit, this).whenComplete((opened, failure) -> {
             if (failure != null) {
-                openFailure = failure instanceof java.util.concurrent.CompletionException && failure.getCause() instanceof RuntimeException cause
-                        ? cause : failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                openFailure = cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
                 LOG.log(System.Logger.Level.DEBUG, "room {0} not opened: {1}", name, openFailure.toString());
             } else {
                 // Members and history the cluster already had (Redis) are held here from now on
@@ -279,7 +278,7 @@ public final class Room implements RoomListener {
     void join(Participant newcomer, OptionalLong since, Consumer<Admission> then) {
         inTurn(new Turn<>(view -> admit(newcomer, since, view), e -> {
             if (link == null) {
-                if (!(e instanceof duplex.bus.BusUnavailableException)) {
+                if (!(e instanceof BusUnavailableException)) {
                     LOG.log(System.Logger.Level.WARNING, "room {0} could not be opened: {1}", name, e.toString());
                 }
                 return Admission.UNAVAILABLE; // the room never opened

@@ -81,10 +81,7 @@ public abstract sealed class Assembly permits Assembly.Text, Assembly.Binary {
 
     /** The message is whole: its charge given back, its size counted as received. */
     final synchronized void finished() {
-        if (charged > 0) {
-            connection.outbox().budget().release(connection.outbox().remoteAddress(), charged);
-            charged = 0;
-        }
+        release();
         lastSize = (int) size;
         size = 0;
         connection.outbox().received(lastSize);
@@ -94,6 +91,11 @@ public abstract sealed class Assembly permits Assembly.Text, Assembly.Binary {
     public final synchronized void drop() {
         dropped = true;
         clear();
+        release();
+    }
+
+    /** Gives back what the message being assembled was charged. */
+    private void release() {
         if (charged > 0) {
             connection.outbox().budget().release(connection.outbox().remoteAddress(), charged);
             charged = 0;
