@@ -6,11 +6,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
- * The bus of a single node: everything stays in this JVM, and a post is delivered before
- * {@link RoomLink#post} returns. The default; nothing to install.
+ * The bus of a single node: everything stays in this JVM, a post is handed to the room as it is
+ * (nothing encoded), and it has its seq when {@link RoomLink#post} returns. The default; nothing
+ * to install.
  */
 public final class LocalBus implements Bus {
 
@@ -22,10 +22,12 @@ public final class LocalBus implements Bus {
 
     @Override
     public RoomLink link(String room, int historySize, RoomListener listener) {
-        LocalLink link = new LocalLink(new RoomState(room, historySize, listener));
+        LocalLink link = new LocalLink(new RoomState(room, listener));
         if (links.putIfAbsent(room, link) != null) {
             throw new IllegalStateException("room " + room + " is already linked on this node");
         }
+        // A room this node has not hosted, or dropped, starts again: nothing is kept elsewhere.
+        link.state.load(0, List.of(), List.of());
         return link;
     }
 
@@ -107,17 +109,8 @@ public final class LocalBus implements Bus {
         }
 
         @Override
-        public void forgetHistoryThrough(long seq) {
-            state.forgetThrough(seq);
-        }
-
-        @Override
-        public CompletableFuture<Long> post(String body) {
-            synchronized (state) {
-                Posted posted = new Posted(state.lastSeq() + 1, body);
-                state.posted(posted);
-                return CompletableFuture.completedFuture(posted.seq());
-            }
+        public CompletableFuture<Long> post(Post post) {
+            return CompletableFuture.completedFuture(state.postNext(post));
         }
 
         @Override
@@ -136,8 +129,13 @@ public final class LocalBus implements Bus {
         }
 
         @Override
-        public <T> T read(Function<RoomView, T> action) {
-            return state.read(action);
+        public List<Member> members() {
+            return state.members();
+        }
+
+        @Override
+        public long lastSeq() {
+            return state.lastSeq();
         }
 
         @Override

@@ -1,8 +1,11 @@
 package duplex.bus;
 
-/**
- * A message the bus accepted: its room-wide sequence number and the body the room gave it
- * (opaque to the bus; the chat room encodes and decodes it).
- */
-public record Posted(long seq, String body) {
+import java.time.Instant;
+
+/** A {@link Post} the bus accepted, with its room-wide sequence number. */
+public record Posted(long seq, Member author, String body, Instant at) {
+
+    Posted(long seq, Post post) {
+        this(seq, post.author(), post.body(), post.at());
+    }
 }

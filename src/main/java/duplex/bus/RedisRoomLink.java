@@ -1,20 +1,24 @@
 package duplex.bus;
 
+import duplex.protocol.Jsons;
 import io.lettuce.core.ScriptOutputType;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
 
+import java.io.StringReader;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * One room's link to Redis: {@code duplex:room:R:seq}, {@code :log}, {@code :members} and the
  * channel {@code duplex:room:R}. It owns the room's snapshot, its posts, the catch-up from the
- * log after a gap or a reconnect, the presence scripts and their sync, and how a member's name
- * is labelled in Redis.
+ * log after a gap or a reconnect, the presence scripts and their sync, and how a post and a
+ * member's name are written in Redis.
  */
 final class RedisRoomLink implements RoomLink {
 
@@ -49,7 +53,7 @@ final class RedisRoomLink implements RoomLink {
         this.unlink = unlink;
         this.nodeId = redis.nodeId();
         this.room = room;
-        this.state = new RoomState(room, historySize, listener);
+        this.state = new RoomState(room, listener);
         this.historySize = historySize;
         this.logLength = Math.max(historySize, MIN_LOG);
         this.channel = ROOM_PREFIX + room;
@@ -90,8 +94,9 @@ final class RedisRoomLink implements RoomLink {
     }
 
     @Override
-    public CompletableFuture<Long> post(String body) {
+    public CompletableFuture<Long> post(Post post) {
         String floor = String.valueOf(state.lastSeq());
+        String body = stored(post);
         return redis.onBus(() -> RedisBus.POST.callAsync(redis.api(), ScriptOutputType.INTEGER, new String[] {seqKey, logKey, channel},
                         floor, body, String.valueOf(logLength), String.valueOf(ROOM_TTL_SECONDS)))
                 .<Long>thenApply(seq -> (Long) seq)
@@ -117,13 +122,13 @@ final class RedisRoomLink implements RoomLink {
     }
 
     @Override
-    public <T> T read(Function<RoomView, T> action) {
-        return state.read(action);
+    public List<Member> members() {
+        return state.members();
     }
 
     @Override
-    public void forgetHistoryThrough(long seq) {
-        state.forgetThrough(seq);
+    public long lastSeq() {
+        return state.lastSeq();
     }
 
     @Override
@@ -144,7 +149,12 @@ final class RedisRoomLink implements RoomLink {
         }
         String[] parts = message.split("\n", 3);
         switch (parts[0]) {
-            case "P" -> onPosted(new Posted(Long.parseLong(parts[1]), parts[2]));
+            case "P" -> {
+                Posted posted = posted(Long.parseLong(parts[1]), parts[2]);
+                if (posted != null) {
+                    onPosted(posted);
+                }
+            }
             case "J", "L", "R" -> onPresence(message);
             default -> LOG.log(System.Logger.Level.DEBUG, "room {0}: unknown event {1}", room, parts[0]);
         }
@@ -180,7 +190,10 @@ final class RedisRoomLink implements RoomLink {
                     (state.lastSeq() + 1) + "-0", "+")).toCompletableFuture().thenApply(list -> {
                 List<Object> out = new ArrayList<>();
                 for (var m : list) {
-                    out.add(new Posted(Long.parseLong(m.getId().substring(0, m.getId().indexOf('-'))), m.getBody().get("b")));
+                    Posted posted = posted(Long.parseLong(m.getId().substring(0, m.getId().indexOf('-'))), m.getBody().get("b"));
+                    if (posted != null) {
+                        out.add(posted);
+                    }
                 }
                 return out;
             }));
@@ -246,6 +259,37 @@ final class RedisRoomLink implements RoomLink {
     }
 
     /**
+     * How a post is stored in the room's log and carried on its channel: one JSON object, read
+     * once per node. The field names are the ones every earlier version wrote, so nodes of two
+     * versions share a room during a rolling deploy.
+     */
+    static String stored(Post post) {
+        return Jsons.createObjectBuilder()
+                .add("id", post.author().id())
+                .add("name", post.author().name())
+                .add("verified", post.author().verified())
+                .add("text", post.body())
+                .add("ts", post.at().toString())
+                .build()
+                .toString();
+    }
+
+    /**
+     * The inverse of {@link #stored}; null for what no version of Duplex wrote: the message is
+     * then treated as lost (the gap that follows says so in the log).
+     */
+    static Posted posted(long seq, String stored) {
+        try (JsonReader reader = Jsons.createReader(new StringReader(stored == null ? "" : stored))) {
+            JsonObject o = reader.readObject();
+            Member author = new Member(o.getString("id"), o.getString("name"), o.getBoolean("verified", false));
+            return new Posted(seq, author, o.getString("text"), Instant.parse(o.getString("ts")));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "message {0} in Redis is unreadable, skipped: {1}", seq, e.toString());
+            return null;
+        }
+    }
+
+    /**
      * How a member's name travels and is stored in Redis (presence hash and events): one mark,
      * {@code +} for a verified login or {@code -} for a chosen name, then the name. Kept in this
      * one place so the Lua scripts carry it as an opaque string.
@@ -275,7 +319,10 @@ final class RedisRoomLink implements RoomLink {
                     body = (String) fields.get(i + 1);
                 }
             }
-            out.add(new Posted(Long.parseLong(id.substring(0, id.indexOf('-'))), body));
+            Posted posted = posted(Long.parseLong(id.substring(0, id.indexOf('-'))), body);
+            if (posted != null) {
+                out.add(posted);
+            }
         }
         return out;
     }

@@ -1,7 +1,7 @@
 package duplex.bus;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /**
  * This node's connection to one room's cluster-wide traffic. The room's local members join,
@@ -15,29 +15,22 @@ public interface RoomLink extends AutoCloseable {
      * the history and on its way to every node), or exceptionally with
      * {@link BusUnavailableException}, in which case nobody will ever see it.
      */
-    CompletableFuture<Long> post(String body);
+    CompletableFuture<Long> post(Post post);
 
-    /** A member of this node joined: added here at once (listener called), announced to the cluster. */
+    /** A member of this node joined: added here at once (listener told), announced to the cluster. */
     void join(Member member);
 
-    /** A member of this node left: removed here at once (listener called), announced to the cluster. */
+    /** A member of this node left: removed here at once (listener told), announced to the cluster. */
     void leave(Member member);
 
     /** A member of this node changed its name. */
     void rename(Member member, String previousName);
 
-    /**
-     * Runs {@code action} with a consistent view: no listener call happens while it runs, so a
-     * room can read the members and history and register a new local session atomically.
-     */
-    <T> T read(Function<RoomView, T> action);
+    /** Every node's members as this node knows them now, in the order they joined (a copy). */
+    List<Member> members();
 
-    /**
-     * Forgets, on this node, the history up to and including {@code seq} (the oldest first), to
-     * give its memory back; a joiner's welcome then starts later, and recovery from before it says
-     * {@code recovered:false}. What the cluster keeps (Redis) is not touched.
-     */
-    void forgetHistoryThrough(long seq);
+    /** The seq of the last message this node has seen (0 when none). */
+    long lastSeq();
 
     /** This node no longer hosts anyone in the room: stop receiving its traffic. */
     @Override

@@ -1,22 +1,28 @@
 package duplex.bus;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One room as this node sees it: the cluster's members, the recent history and the last seq,
+ * One room as this node's bus sees it: the cluster's members (and their nodes) and the last seq,
  * kept up to date from the bus's events and turned into {@link RoomListener} calls. Every
  * change is idempotent (a repeated join, a message seen twice), because with Redis the same
- * fact can arrive both from a snapshot and from the channel. Guarded by its own monitor; the
- * listener is called with it held.
+ * fact can arrive both from a snapshot and from the channel.
+ *
+ * <p>The state is guarded by this object's monitor; the listener is never called with it held.
+ * A change queues its listener call under the monitor (so the calls are queued in the order of
+ * the changes) and then, outside it, the calling thread delivers what is queued unless another
+ * thread is already doing so. So the room may keep its own lock and call back into the link from
+ * a listener call without the two locks ever being taken in opposite orders; a call it causes
+ * that way is delivered after the current one returns.
  */
-final class RoomState implements RoomView {
+final class RoomState {
 
     private static final System.Logger LOG = System.getLogger(RoomState.class.getName());
 
@@ -27,17 +33,18 @@ final class RoomState implements RoomView {
     enum Outcome { APPLIED, DUPLICATE, GAP }
 
     private final String room;
-    private final int historySize;
     private final RoomListener listener;
     private final Map<String, Present> members = new LinkedHashMap<>();
     /** Members of other nodes absent from the last snapshots, and since when (nanoTime). */
     private final Map<String, Long> missingSince = new HashMap<>();
-    private final ArrayDeque<Posted> history = new ArrayDeque<>();
     private long lastSeq;
+    /** Listener calls not yet delivered, in the order of the changes. */
+    private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
+    /** A thread is delivering {@link #calls}. */
+    private final AtomicBoolean delivering = new AtomicBoolean();
 
-    RoomState(String room, int historySize, RoomListener listener) {
+    RoomState(String room, RoomListener listener) {
         this.room = room;
-        this.historySize = historySize;
         this.listener = listener;
     }
 
@@ -45,100 +52,123 @@ final class RoomState implements RoomView {
         return room;
     }
 
-    synchronized <T> T read(Function<RoomView, T> action) {
-        return action.apply(this);
-    }
-
-    /** The state loaded when the link opens: before any listener call. */
-    synchronized void load(long seq, List<Posted> recent, List<Present> present) {
-        lastSeq = Math.max(lastSeq, seq);
-        history.clear();
-        for (Posted posted : recent) {
-            append(posted);
+    /** The state loaded when the link opens: the listener hears it before any change. */
+    void load(long seq, List<Posted> recent, List<Present> present) {
+        synchronized (this) {
+            lastSeq = Math.max(lastSeq, seq);
+            for (Present p : present) {
+                members.putIfAbsent(p.member().id(), p);
+            }
+            RoomSnapshot snapshot = new RoomSnapshot(members(), recent, lastSeq);
+            queue(() -> listener.loaded(snapshot));
         }
-        for (Present p : present) {
-            members.putIfAbsent(p.member().id(), p);
-        }
+        deliver();
     }
 
     /** A message in seq order: applied when it is the next one, ignored when already seen. */
-    synchronized Outcome posted(Posted message) {
-        if (message.seq() <= lastSeq) {
-            return Outcome.DUPLICATE;
+    Outcome posted(Posted message) {
+        Outcome outcome;
+        synchronized (this) {
+            if (message.seq() <= lastSeq) {
+                return Outcome.DUPLICATE;
+            }
+            outcome = message.seq() == lastSeq + 1 ? Outcome.APPLIED : Outcome.GAP;
+            if (outcome == Outcome.APPLIED) {
+                apply(message);
+            }
         }
-        if (message.seq() != lastSeq + 1) {
-            return Outcome.GAP;
+        deliver();
+        return outcome;
+    }
+
+    /** The next message of a room whose seq this node gives out (the in-process bus): its seq. */
+    long postNext(Post post) {
+        long seq;
+        synchronized (this) {
+            seq = lastSeq + 1;
+            apply(new Posted(seq, post));
         }
-        deliver(message);
-        return Outcome.APPLIED;
+        deliver();
+        return seq;
     }
 
     /**
      * A message after a gap that could not be filled (the history that held the missing ones
      * is gone, as when Redis restarted without persistence): delivered anyway, and said so.
      */
-    synchronized void postedAfterLoss(Posted message) {
-        if (message.seq() <= lastSeq) {
-            return;
+    void postedAfterLoss(Posted message) {
+        synchronized (this) {
+            if (message.seq() <= lastSeq) {
+                return;
+            }
+            LOG.log(System.Logger.Level.WARNING, "room {0}: messages {1} to {2} are lost (history gone); continuing at {3}",
+                    room, lastSeq + 1, message.seq() - 1, message.seq());
+            apply(message);
         }
-        LOG.log(System.Logger.Level.WARNING, "room {0}: messages {1} to {2} are lost (history gone); continuing at {3}",
-                room, lastSeq + 1, message.seq() - 1, message.seq());
-        deliver(message);
+        deliver();
     }
 
-    private void deliver(Posted message) {
+    private void apply(Posted message) {
         lastSeq = message.seq();
-        append(message);
-        try {
-            listener.posted(message);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "room {0}: listener failed on message {1}: {2}", room, message.seq(), e.toString());
-        }
+        queue(() -> listener.posted(message));
     }
 
-    private void append(Posted posted) {
-        history.addLast(posted);
-        while (history.size() > historySize) {
-            history.removeFirst();
+    void joined(Member member, String node) {
+        synchronized (this) {
+            join(member, node);
         }
-        lastSeq = Math.max(lastSeq, posted.seq());
+        deliver();
     }
 
-    /** Drops history entries up to and including {@code seq}; see {@link RoomLink#forgetHistoryThrough}. */
-    synchronized void forgetThrough(long seq) {
-        while (!history.isEmpty() && history.peekFirst().seq() <= seq) {
-            history.removeFirst();
-        }
-    }
-
-    synchronized void joined(Member member, String node) {
+    private void join(Member member, String node) {
         missingSince.remove(member.id());
         Present before = members.put(member.id(), new Present(member, node));
         if (before == null) {
-            call(() -> listener.joined(member));
+            queue(() -> listener.joined(member));
         } else if (!before.member().name().equals(member.name())) {
-            call(() -> listener.renamed(member, before.member().name()));
+            queue(() -> listener.renamed(member, before.member().name()));
         }
     }
 
-    synchronized void left(String id) {
+    void left(String id) {
+        synchronized (this) {
+            leave(id);
+        }
+        deliver();
+    }
+
+    private void leave(String id) {
         missingSince.remove(id);
         Present before = members.remove(id);
         if (before != null) {
-            call(() -> listener.left(before.member()));
+            queue(() -> listener.left(before.member()));
         }
     }
 
-    synchronized void renamed(Member member, String node, String previousName) {
-        Present before = members.get(member.id());
-        if (before == null) {
-            joined(member, node);
-            return;
+    void renamed(Member member, String node, String previousName) {
+        synchronized (this) {
+            Present before = members.get(member.id());
+            if (before == null) {
+                join(member, node);
+            } else if (!before.member().name().equals(member.name())) {
+                members.put(member.id(), new Present(member, node));
+                queue(() -> listener.renamed(member, previousName));
+            }
         }
-        if (!before.member().name().equals(member.name())) {
-            members.put(member.id(), new Present(member, node));
-            call(() -> listener.renamed(member, previousName));
+        deliver();
+    }
+
+    synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Every node's members, in the order they joined. */
+    synchronized List<Member> members() {
+        List<Member> list = new ArrayList<>(members.size());
+        for (Present p : members.values()) {
+            list.add(p.member());
         }
+        return list;
     }
 
     /** This node's own members: the ones it announces to the cluster. */
@@ -158,62 +188,63 @@ final class RoomState implements RoomView {
      * it was absent for {@code graceNanos}, so a snapshot taken while Redis restarts and the
      * nodes re-announce themselves does not make members flap.
      */
-    synchronized void reconcile(String self, List<Present> snapshot, long now, long graceNanos) {
-        Map<String, Present> seen = new HashMap<>();
-        for (Present p : snapshot) {
-            if (!p.node().equals(self)) {
-                seen.put(p.member().id(), p);
+    void reconcile(String self, List<Present> snapshot, long now, long graceNanos) {
+        synchronized (this) {
+            Map<String, Present> seen = new HashMap<>();
+            for (Present p : snapshot) {
+                if (!p.node().equals(self)) {
+                    seen.put(p.member().id(), p);
+                }
+            }
+            for (Present p : seen.values()) {
+                Present known = members.get(p.member().id());
+                if (known == null || !known.member().name().equals(p.member().name())) {
+                    join(p.member(), p.node());
+                }
+                missingSince.remove(p.member().id());
+            }
+            List<String> gone = new ArrayList<>();
+            for (Iterator<Present> it = members.values().iterator(); it.hasNext(); ) {
+                Present p = it.next();
+                if (p.node().equals(self) || seen.containsKey(p.member().id())) {
+                    continue;
+                }
+                long since = missingSince.computeIfAbsent(p.member().id(), id -> now);
+                if (now - since >= graceNanos) {
+                    gone.add(p.member().id());
+                }
+            }
+            for (String id : gone) {
+                leave(id);
             }
         }
-        for (Present p : seen.values()) {
-            Present known = members.get(p.member().id());
-            if (known == null || !known.member().name().equals(p.member().name())) {
-                joined(p.member(), p.node());
+        deliver();
+    }
+
+    /** Under the monitor: a listener call, in the order of the changes. */
+    private void queue(Runnable call) {
+        calls.offer(call);
+    }
+
+    /**
+     * Outside the monitor: delivers the queued calls, one at a time, unless another thread is
+     * at it (it then delivers ours too: a call queued while it runs is seen by its loop, or by
+     * the check after it lets go).
+     */
+    private void deliver() {
+        while (!calls.isEmpty() && delivering.compareAndSet(false, true)) {
+            try {
+                Runnable call;
+                while ((call = calls.poll()) != null) {
+                    try {
+                        call.run();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "room {0}: listener failed: {1}", room, e.toString());
+                    }
+                }
+            } finally {
+                delivering.set(false);
             }
-            missingSince.remove(p.member().id());
         }
-        List<String> gone = new ArrayList<>();
-        for (Iterator<Present> it = members.values().iterator(); it.hasNext(); ) {
-            Present p = it.next();
-            if (p.node().equals(self) || seen.containsKey(p.member().id())) {
-                continue;
-            }
-            long since = missingSince.computeIfAbsent(p.member().id(), id -> now);
-            if (now - since >= graceNanos) {
-                gone.add(p.member().id());
-            }
-        }
-        for (String id : gone) {
-            left(id);
-        }
-    }
-
-    private void call(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "room {0}: listener failed: {1}", room, e.toString());
-        }
-    }
-
-    // RoomView, read under the monitor (inside read()).
-
-    @Override
-    public List<Member> members() {
-        List<Member> list = new ArrayList<>(members.size());
-        for (Present p : members.values()) {
-            list.add(p.member());
-        }
-        return list;
-    }
-
-    @Override
-    public List<Posted> history() {
-        return new ArrayList<>(history);
-    }
-
-    @Override
-    public synchronized long lastSeq() {
-        return lastSeq;
     }
 }

@@ -1,48 +1,43 @@
 package duplex.chat;
 
+import duplex.bus.Member;
 import duplex.delivery.Outbox;
 
 /**
- * One connection in a room: its identity, its current name, and the outbox that carries
- * everything sent to it. The name changes only under the room's lock; it is volatile so that
- * the connection's own thread reads the latest.
+ * One connection in a room: who it is ({@link Member}: the server-given id, the current name,
+ * whether the name is a login) and the outbox that carries everything sent to it. The name
+ * changes only under the room's lock; the member is volatile so that the connection's own thread
+ * reads the latest.
  */
 public final class Participant {
 
-    private final String id;
     private final Outbox outbox;
-    private volatile String name;
-    private final boolean verified;
-
-    public Participant(String id, String name, Outbox outbox) {
-        this(id, name, outbox, false);
-    }
+    private volatile Member member;
 
     /**
      * @param verified the name is the user's login, authenticated by the container: shown as
      *                 {@code "verified":true} and not renamable
      */
     public Participant(String id, String name, Outbox outbox, boolean verified) {
-        this.id = id;
-        this.name = name;
+        this.member = new Member(id, name, verified);
         this.outbox = outbox;
-        this.verified = verified;
     }
 
     public boolean verified() {
-        return verified;
+        return member.verified();
     }
 
     public String id() {
-        return id;
+        return member.id();
     }
 
     public String name() {
-        return name;
+        return member.name();
     }
 
     void rename(String newName) {
-        this.name = newName;
+        Member before = member;
+        member = new Member(before.id(), newName, before.verified());
     }
 
     public Outbox outbox() {
@@ -50,6 +45,6 @@ public final class Participant {
     }
 
     public Member member() {
-        return new Member(id, name, verified);
+        return member;
     }
 }

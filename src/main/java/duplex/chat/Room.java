@@ -2,24 +2,20 @@ package duplex.chat;
 
 import duplex.bus.Bus;
 import duplex.bus.BusUnavailableException;
+import duplex.bus.Member;
+import duplex.bus.Post;
 import duplex.bus.Posted;
 import duplex.bus.RoomLink;
 import duplex.bus.RoomListener;
-import duplex.bus.RoomView;
+import duplex.bus.RoomSnapshot;
 import duplex.delivery.Fanout;
 import duplex.delivery.Frame;
 import duplex.guard.MemoryBudget;
-import duplex.protocol.Jsons;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 
-import java.io.StringReader;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +26,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +37,15 @@ import java.util.function.LongConsumer;
  * {@link Bus} (in-process by default, Redis in a cluster), which gives every message its
  * {@code seq} and keeps the members of every node and the recent history.
  *
- * <p>Ordering: every change of the room (join, message, rename, leave, from this node or another)
- * is applied under the link's lock ({@link RoomLink#read}), and the bus delivers messages in seq
- * order; each is queued to every local member's outbox before the next one. So every member on
- * every node sees the same order, and a joiner's welcome comes before anything that happened
- * after it. Holding the lock is cheap: {@link duplex.delivery.Outbox#send} only queues; the JSON
- * is written once per broadcast. A message is delivered when the bus hands it back, also on the
- * node that sent it: with the in-process bus that is before {@link #say} returns.
+ * <p>Ordering: the room keeps what its members see (every node's members, the recent history, the
+ * last seq) itself, from what the bus tells it ({@link RoomListener}: one call at a time, in
+ * cluster order), and changes it only under its own lock, the room's one serial section. Every
+ * change (join, message, rename, leave, from this node or another) is applied there, and each
+ * message is queued to every local member's outbox before the next one. So every member on every
+ * node sees the same order, and a joiner's welcome is consistent with what follows it: whatever
+ * the welcome does not have yet comes to the joiner as a change. Holding the lock is cheap:
+ * {@link duplex.delivery.Outbox#send} only queues; the JSON is written once per broadcast. A
+ * message is delivered when the bus hands it back, also on the node that sent it.
  *
  * <p>A member whose outbox refuses a frame (it is closed, or was just cut off as a slow consumer)
  * is removed at once and announced as {@code left}, instead of waiting for its close handshake,
@@ -80,24 +78,28 @@ public final class Room implements RoomListener {
     /** The client address that created the room (its count in {@link Rooms} caps rooms per address). */
     private final String creator;
     private final Clock clock;
-    /** This node's members; the link's view has every node's. Guarded by the link's lock. */
+    /** The room's serial section: guards everything not marked otherwise. */
+    private final Object lock = new Object();
+    /** This node's members; {@link #roster} has every node's. */
     private final Map<String, Participant> members = new LinkedHashMap<>();
-    /** {@code members.size()}, written under the link's lock after every change. */
+    /** {@code members.size()}, written under the lock after every change. */
     private volatile int memberCount;
     /**
      * {@link #members} as an array for {@link #broadcast}, rebuilt only after the members change:
      * a room sees far more messages than joins, and copying a thousand members per message was a
-     * visible share of the fan-out's CPU. Guarded by the link's lock; null when stale.
+     * visible share of the fan-out's CPU. Null when stale.
      */
     private Participant[] recipients;
     /** Set when the registry dropped this room; a joiner then asks the registry again. */
     private boolean retired;
-    /** When the room last became empty on this node (nanoTime); written under the link's lock. */
+    /** When the room last became empty on this node (nanoTime); written under the lock. */
     private volatile long emptySince;
     private final int historyLimit;
     private final MemoryBudget budget;
     private final Runnable overBudget;
-    /** What the history held here is charged for, oldest first, in step with the link's history. Guarded by the link's lock. */
+    /** The last seq given out (0: none yet); written under the lock. */
+    private volatile long lastSeq;
+    /** The recent history, oldest first, at most {@link #historyLimit}, each message charged to the budget. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     /** When the oldest held message arrived (nanoTime), Long.MAX_VALUE when none; read by eviction without the lock. */
     private volatile long oldestHeldNanos = Long.MAX_VALUE;
@@ -112,11 +114,11 @@ public final class Room implements RoomListener {
     /** Why the bus could not open the room, or null: every turn is then answered with it. */
     private volatile RuntimeException openFailure;
     private final Presence presence;
-    /** Presence changes not yet announced, by member id, in the order they happened. Guarded by the link's lock. */
+    /** Presence changes not yet announced, by member id, in the order they happened. */
     private final Map<String, Member> joinedPending = new LinkedHashMap<>();
     private final Map<String, ServerMessage.Renamed> renamedPending = new LinkedHashMap<>();
     private final Map<String, Member> leftPending = new LinkedHashMap<>();
-    /** An announcement of the pending changes is scheduled. Guarded by the link's lock. */
+    /** An announcement of the pending changes is scheduled. */
     private boolean presenceScheduled;
 
     /** Joins and leaves waiting for their turn, in the order they came. */
@@ -135,11 +137,11 @@ public final class Room implements RoomListener {
      * hold of the lock), or answers when the room never opened, so the connection that waits for
      * it always hears one.
      */
-    private record Turn<T>(Function<RoomView, T> underLock, Function<RuntimeException, T> failed, Consumer<T> then) {
-        Runnable apply(RoomView view) {
+    private record Turn<T>(Supplier<T> underLock, java.util.function.Function<RuntimeException, T> failed, Consumer<T> then) {
+        Runnable apply() {
             T result;
             try {
-                result = underLock.apply(view);
+                result = underLock.get();
             } catch (RuntimeException e) {
                 return refuse(e);
             }
@@ -163,23 +165,18 @@ public final class Room implements RoomListener {
     record Presence(Duration tick, ScheduledExecutorService scheduler, int pageSize) {
     }
 
-    /** One message of the history and its charge. */
-    private record Held(long seq, String address, long bytes, long arrivedNanos) {
+    /**
+     * One message of the history: the JSON text of its {@code message}, written once when it
+     * arrived (every welcome carries the history, and writing it again for each of a thousand
+     * members who join or reconnect at once held the room's lock long enough to block every
+     * container thread behind it), and its charge.
+     */
+    private record Held(long seq, String json, String address, long bytes, long arrivedNanos) {
     }
 
     /**
-     * The history's messages as the JSON text of their {@code message}, written once when they
-     * arrived, by seq, in step with {@link #held} (and charged with it): every welcome carries the
-     * history, and parsing and writing it again for each of a thousand members who join or
-     * reconnect at once held the room's lock long enough to block every container thread behind
-     * it. Guarded by the link's lock.
-     */
-    private final Map<Long, String> historyJson = new HashMap<>();
-
-    /**
      * Every node's members in join order, as JSON, for welcomes and member pages (see
-     * {@link #historyJson} for why JSON). Kept in step with the link's view by the listener calls.
-     * Guarded by the link's lock.
+     * {@link Held} for why JSON). Kept from the bus's snapshot and changes.
      */
     private final Roster roster = new Roster();
 
@@ -207,13 +204,7 @@ public final class Room implements RoomListener {
                 openFailure = cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
                 LOG.log(System.Logger.Level.DEBUG, "room {0} not opened: {1}", name, openFailure.toString());
             } else {
-                // Members and history the cluster already had (Redis) are held here from now on
-                // too; only then may a turn take the lock, so the first welcome carries them.
-                opened.read(view -> {
-                    view.members().forEach(m -> roster.add(chat(m)));
-                    view.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
-                    return null;
-                });
+                // What the cluster already had came first, through loaded(): the first welcome carries it.
                 link = opened;
             }
             scheduleTurns();
@@ -251,8 +242,7 @@ public final class Room implements RoomListener {
 
     /** The last seq given out (0: no message yet). */
     public long lastSeq() {
-        RoomLink opened = link;
-        return opened == null ? 0 : opened.read(RoomView::lastSeq);
+        return lastSeq;
     }
 
     /** What {@link #join} did. */
@@ -276,7 +266,7 @@ public final class Room implements RoomListener {
      * executor, outside the lock.
      */
     void join(Participant newcomer, OptionalLong since, Consumer<Admission> then) {
-        inTurn(new Turn<>(view -> admit(newcomer, since, view), e -> {
+        inTurn(new Turn<>(() -> admit(newcomer, since), e -> {
             if (link == null) {
                 if (!(e instanceof BusUnavailableException)) {
                     LOG.log(System.Logger.Level.WARNING, "room {0} could not be opened: {1}", name, e.toString());
@@ -285,27 +275,27 @@ public final class Room implements RoomListener {
             }
             LOG.log(System.Logger.Level.WARNING, "room {0}: a join failed: {1}", name, e.toString());
             removeMember(newcomer);
+            roster.remove(newcomer.id());
             return Admission.FAILED;
         }, then));
     }
 
-    /** {@link #join}'s work, with the link's lock held. */
-    private Admission admit(Participant newcomer, OptionalLong since, RoomView view) {
+    /** {@link #join}'s work, with the lock held. */
+    private Admission admit(Participant newcomer, OptionalLong since) {
         if (retired) {
             return Admission.RETIRED;
         }
-        if (!newcomer.verified() && looksSignedIn(newcomer.name(), view)) {
+        if (!newcomer.verified() && looksSignedIn(newcomer.name())) {
             return Admission.NAME_OF_A_SIGNED_IN_MEMBER;
         }
-        long seq = view.lastSeq();
+        long seq = lastSeq;
         Boolean recovered = null;
         // A seq this room never gave out: it was dropped and started again since; all its history then.
         long after = since.isPresent() && since.getAsLong() <= seq ? since.getAsLong() : 0;
         List<String> replay = new ArrayList<>();
-        for (Posted posted : view.history()) {
-            if (posted.seq() > after) {
-                String json = historyJson.get(posted.seq());
-                replay.add(json != null ? json : ServerMessageEncoder.toJson(message(posted)));
+        for (Held h : held) {
+            if (h.seq() > after) {
+                replay.add(h.json());
             }
         }
         if (since.isPresent()) {
@@ -327,7 +317,8 @@ public final class Room implements RoomListener {
         members.put(newcomer.id(), newcomer);
         memberCount = members.size();
         recipients = null;
-        link.join(bus(newcomer.member())); // announced here through joined(), and to the other nodes
+        roster.add(newcomer.member()); // at once: the next joiner's welcome and name check see it
+        link.join(newcomer.member()); // announced here through joined(), and to the other nodes
         return Admission.JOINED;
     }
 
@@ -337,14 +328,13 @@ public final class Room implements RoomListener {
      * presence messages the member receives.
      */
     void members(Participant member, long after) {
-        link.read(view -> {
+        synchronized (lock) {
             if (members.containsKey(member.id())) {
                 Roster.Page page = roster.after(after, presence.pageSize());
                 member.outbox().send(Frame.text(ServerMessageEncoder.members(json(page), roster.size(),
                         page.complete() ? null : page.last())));
             }
-            return null;
-        });
+        }
     }
 
     private static List<String> json(Roster.Page page) {
@@ -357,16 +347,14 @@ public final class Room implements RoomListener {
      * Whether a chosen name looks like ({@link Lookalikes}) the name of a signed-in member present
      * on any node: only a login carries the verified mark, and a lookalike beside it would pass
      * for it. A guest who chose the name before the member signed in keeps it; the mark tells
-     * them apart. Called with the link's lock held.
+     * them apart. Called with the lock held.
      */
-    private static boolean looksSignedIn(String chosen, RoomView view) {
+    private boolean looksSignedIn(String chosen) {
         Lookalikes.Key key = null;
-        for (duplex.bus.Member member : view.members()) {
-            if (member.verified()) {
-                key = key == null ? Lookalikes.key(chosen) : key;
-                if (key.looksLike(Lookalikes.key(member.name()))) {
-                    return true;
-                }
+        for (Member member : roster.verified()) {
+            key = key == null ? Lookalikes.key(chosen) : key;
+            if (key.looksLike(Lookalikes.key(member.name()))) {
+                return true;
             }
         }
         return false;
@@ -379,10 +367,12 @@ public final class Room implements RoomListener {
      * will ever see it.
      */
     CompletableFuture<Long> say(Participant sender, String text) {
-        if (!link.read(view -> members.containsKey(sender.id()))) {
-            return CompletableFuture.completedFuture(0L); // already removed (cut off, or leaving); nobody will see this
+        synchronized (lock) {
+            if (!members.containsKey(sender.id())) {
+                return CompletableFuture.completedFuture(0L); // already removed (cut off, or leaving); nobody will see this
+            }
         }
-        return link.post(body(sender.member(), text, clock.instant()));
+        return link.post(new Post(sender.member(), text, clock.instant()));
     }
 
     /**
@@ -390,17 +380,17 @@ public final class Room implements RoomListener {
      * name looks like a signed-in member's in this room.
      */
     boolean rename(Participant participant, String newName) {
-        return link.read(view -> {
-            if (looksSignedIn(newName, view)) {
+        synchronized (lock) {
+            if (looksSignedIn(newName)) {
                 return false;
             }
             if (members.containsKey(participant.id())) {
                 String previous = participant.name();
                 participant.rename(newName);
-                link.rename(bus(participant.member()), previous);
+                link.rename(participant.member(), previous);
             }
             return true;
-        });
+        }
     }
 
     /**
@@ -408,9 +398,9 @@ public final class Room implements RoomListener {
      * cut-off) does nothing. Then runs {@code then}, outside the lock.
      */
     void leave(Participant participant, Runnable then) {
-        inTurn(new Turn<Void>(view -> {
+        inTurn(new Turn<Void>(() -> {
             if (removeMember(participant)) {
-                link.leave(bus(participant.member()));
+                link.leave(participant.member());
             }
             return null;
         }, e -> {
@@ -461,14 +451,13 @@ public final class Room implements RoomListener {
      */
     private void takeTurns() {
         List<Runnable> after = new ArrayList<>();
-        RoomLink opened = link;
-        if (opened == null) { // the bus could not open the room: everyone waiting is told
+        if (link == null) { // the bus could not open the room: everyone waiting is told
             Turn<?> turn;
             while (after.size() < TURNS_PER_BATCH && (turn = turns.poll()) != null) {
                 after.add(turn.refuse(openFailure));
             }
         } else {
-            takeTurns(opened, after);
+            takeTurns(after);
         }
         for (Runnable then : after) {
             try {
@@ -481,15 +470,14 @@ public final class Room implements RoomListener {
         scheduleTurns();
     }
 
-    /** Up to {@link #TURNS_PER_BATCH} waiting turns under one hold of the link's lock; their follow-ups into {@code after}. */
-    private void takeTurns(RoomLink opened, List<Runnable> after) {
-        opened.read(view -> {
+    /** Up to {@link #TURNS_PER_BATCH} waiting turns under one hold of the lock; their follow-ups into {@code after}. */
+    private void takeTurns(List<Runnable> after) {
+        synchronized (lock) {
             Turn<?> turn;
             while (after.size() < TURNS_PER_BATCH && (turn = turns.poll()) != null) {
-                after.add(turn.apply(view));
+                after.add(turn.apply());
             }
-            return null;
-        });
+        }
     }
 
     /**
@@ -500,7 +488,7 @@ public final class Room implements RoomListener {
         if (link == null) {
             return openFailure != null; // never opened: nothing to close; still opening: not idle
         }
-        return link.read(view -> {
+        synchronized (lock) {
             if (!retired && members.isEmpty() && now - emptySince >= lingerNanos) {
                 retired = true;
                 link.close();
@@ -510,27 +498,38 @@ public final class Room implements RoomListener {
                 oldestHeldNanos = Long.MAX_VALUE;
             }
             return retired;
-        });
+        }
     }
 
-    // RoomListener: what the bus reports, from this node or any other, under the link's lock.
+    // RoomListener: what the bus reports, from this node or any other, one call at a time.
+
+    @Override
+    public void loaded(RoomSnapshot snapshot) {
+        synchronized (lock) {
+            // Members and history the cluster already had (Redis) are held here from now on too.
+            snapshot.members().forEach(roster::add);
+            snapshot.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
+            lastSeq = Math.max(lastSeq, snapshot.lastSeq());
+        }
+    }
 
     @Override
     public void posted(Posted posted) {
-        ServerMessage.Message message = message(posted);
-        String json = ServerMessageEncoder.toJson(message);
-        broadcast(Frame.text(json), null);
-        Participant poster = members.get(message.from().id());
-        hold(posted, json, poster == null ? CLUSTER : poster.outbox().remoteAddress());
+        synchronized (lock) {
+            lastSeq = posted.seq();
+            String json = ServerMessageEncoder.toJson(message(posted));
+            broadcast(Frame.text(json), null);
+            Participant poster = members.get(posted.author().id());
+            hold(posted, json, poster == null ? CLUSTER : poster.outbox().remoteAddress());
+        }
     }
 
-    /** Charges a message that entered the link's history; the oldest beyond the limit left it. */
+    /** Keeps a message in the history, charged to {@code address}; the oldest beyond the limit leaves it. */
     private void hold(Posted posted, String json, String address) {
-        historyJson.put(posted.seq(), json);
-        // The Posted, its JSON for welcomes, and their places in the history and the map.
-        long bytes = MemoryBudget.ofText(posted.body().length()) + MemoryBudget.ofText(json.length()) + 96;
+        // Its JSON for welcomes, and its place in the history.
+        long bytes = MemoryBudget.ofText(json.length()) + 64;
         budget.charge(address, bytes);
-        held.addLast(new Held(posted.seq(), address, bytes, System.nanoTime()));
+        held.addLast(new Held(posted.seq(), json, address, bytes, System.nanoTime()));
         while (held.size() > historyLimit) {
             release(held.removeFirst());
         }
@@ -541,7 +540,6 @@ public final class Room implements RoomListener {
     }
 
     private void release(Held h) {
-        historyJson.remove(h.seq());
         budget.release(h.address(), h.bytes());
     }
 
@@ -553,41 +551,46 @@ public final class Room implements RoomListener {
         if (link == null) {
             return Long.MAX_VALUE; // not open: holds nothing
         }
-        return link.read(view -> {
+        synchronized (lock) {
             Held oldest = held.pollFirst();
             if (oldest != null) {
                 release(oldest);
-                link.forgetHistoryThrough(oldest.seq());
             }
             oldestHeldNanos = held.isEmpty() ? Long.MAX_VALUE : held.peekFirst().arrivedNanos();
             return oldestHeldNanos;
-        });
+        }
     }
 
     @Override
-    public void joined(duplex.bus.Member member) {
-        roster.add(chat(member));
-        joinedPending.put(member.id(), chat(member));
-        presenceChanged();
+    public void joined(Member member) {
+        synchronized (lock) {
+            roster.add(member);
+            joinedPending.put(member.id(), member);
+            presenceChanged();
+        }
     }
 
     @Override
-    public void left(duplex.bus.Member member) {
-        roster.remove(member.id());
-        leftPending.put(member.id(), chat(member));
-        presenceChanged();
+    public void left(Member member) {
+        synchronized (lock) {
+            roster.remove(member.id());
+            leftPending.put(member.id(), member);
+            presenceChanged();
+        }
     }
 
     @Override
-    public void renamed(duplex.bus.Member member, String previousName) {
-        // Several renames in one tick: the newest name, and the name the others knew before the tick.
-        roster.add(chat(member));
-        ServerMessage.Renamed earlier = renamedPending.get(member.id());
-        renamedPending.put(member.id(), new ServerMessage.Renamed(chat(member), earlier == null ? previousName : earlier.previous()));
-        presenceChanged();
+    public void renamed(Member member, String previousName) {
+        synchronized (lock) {
+            // Several renames in one tick: the newest name, and the name the others knew before the tick.
+            roster.add(member);
+            ServerMessage.Renamed earlier = renamedPending.get(member.id());
+            renamedPending.put(member.id(), new ServerMessage.Renamed(member, earlier == null ? previousName : earlier.previous()));
+            presenceChanged();
+        }
     }
 
-    /** Called with the link's lock held: announces now (no tick) or makes sure the tick's announcement is scheduled. */
+    /** Called with the lock held: announces now (no tick) or makes sure the tick's announcement is scheduled. */
     private void presenceChanged() {
         if (presence.tick().isZero()) {
             announcePresence();
@@ -598,17 +601,18 @@ public final class Room implements RoomListener {
         }
         presenceScheduled = true;
         try {
-            presence.scheduler().schedule(() -> link.read(view -> {
-                presenceScheduled = false;
-                announcePresence();
-                return null;
-            }), presence.tick().toMillis(), TimeUnit.MILLISECONDS);
+            presence.scheduler().schedule(() -> {
+                synchronized (lock) {
+                    presenceScheduled = false;
+                    announcePresence();
+                }
+            }, presence.tick().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             presenceScheduled = false; // shutting down: nobody is left to tell
         }
     }
 
-    /** One presence message with everything pending, to every member. Called with the link's lock held. */
+    /** One presence message with everything pending, to every member. Called with the lock held. */
     private void announcePresence() {
         if (joinedPending.isEmpty() && renamedPending.isEmpty() && leftPending.isEmpty()) {
             return;
@@ -625,7 +629,7 @@ public final class Room implements RoomListener {
     /**
      * Queues one frame, encoded once, to every local member but {@code exceptId}. Members whose
      * outbox refuses it are removed and their departure announced the same way (through the bus,
-     * so other nodes hear it too). Called with the link's lock held.
+     * so other nodes hear it too). Called with the lock held.
      */
     private void broadcast(ServerMessage message, String exceptId) {
         broadcast(frame(message), exceptId);
@@ -667,7 +671,7 @@ public final class Room implements RoomListener {
                     memberCount = members.size();
                     recipients = null;
                     markIfEmpty();
-                    link.leave(bus(gone.member())); // comes back as left(): announced to the rest
+                    link.leave(gone.member()); // comes back as left(): announced to the rest
                 }
             }
         }
@@ -683,31 +687,7 @@ public final class Room implements RoomListener {
         return Frame.text(ServerMessageEncoder.toJson(message));
     }
 
-    /** What the bus carries for a message: everything but the room and the seq, which it adds. */
-    private static String body(Member from, String text, Instant ts) {
-        return Jsons.createObjectBuilder()
-                .add("id", from.id())
-                .add("name", from.name())
-                .add("verified", from.verified())
-                .add("text", text)
-                .add("ts", ts.toString())
-                .build()
-                .toString();
-    }
-
     private ServerMessage.Message message(Posted posted) {
-        try (JsonReader reader = Jsons.createReader(new StringReader(posted.body()))) {
-            JsonObject body = reader.readObject();
-            Member from = new Member(body.getString("id"), body.getString("name"), body.getBoolean("verified", false));
-            return new ServerMessage.Message(name, posted.seq(), from, body.getString("text"), Instant.parse(body.getString("ts")));
-        }
-    }
-
-    private static duplex.bus.Member bus(Member member) {
-        return new duplex.bus.Member(member.id(), member.name(), member.verified());
-    }
-
-    private static Member chat(duplex.bus.Member member) {
-        return new Member(member.id(), member.name(), member.verified());
+        return new ServerMessage.Message(name, posted.seq(), posted.author(), posted.body(), posted.at());
     }
 }

@@ -1,5 +1,6 @@
 package duplex.chat;
 
+import duplex.bus.Member;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +58,17 @@ final class Roster {
 
     int size() {
         return byPlace.size();
+    }
+
+    /** The members whose name is a login, in join order. */
+    List<Member> verified() {
+        List<Member> verified = new ArrayList<>();
+        for (Entry e : byPlace.values()) {
+            if (e.member().verified()) {
+                verified.add(e.member());
+            }
+        }
+        return verified;
     }
 
     /** The JSON of a member on the roster, or written now for one that is not (a newcomer, a departed poster). */

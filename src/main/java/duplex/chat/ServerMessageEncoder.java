@@ -1,5 +1,6 @@
 package duplex.chat;
 
+import duplex.bus.Member;
 import duplex.protocol.Jsons;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonBuilderFactory;

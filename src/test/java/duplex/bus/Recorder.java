@@ -8,11 +8,27 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A room listener that writes down what it heard, one line per call, for tests to take in order. */
-final class Recorder implements RoomListener {
+class Recorder implements RoomListener {
 
     static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    private volatile RoomSnapshot snapshot;
+
+    /** A post by a test member, now. */
+    static Post post(String body) {
+        return new Post(new Member("test-1", "Test"), body, java.time.Instant.now());
+    }
+
+    /** The history of the snapshot the link opened with, as "seq body". */
+    List<String> history() {
+        return snapshot.history().stream().map(p -> p.seq() + " " + p.body()).toList();
+    }
+
+    @Override
+    public void loaded(RoomSnapshot snapshot) {
+        this.snapshot = snapshot;
+    }
 
     @Override
     public void posted(Posted message) {

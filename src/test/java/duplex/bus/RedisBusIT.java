@@ -104,12 +104,12 @@ class RedisBusIT {
         List<CompletableFuture<Long>> accepted = new CopyOnWriteArrayList<>();
         Thread fromA = new Thread(() -> {
             for (int i = 0; i < perNode; i++) {
-                accepted.add(linkA.post("a" + i));
+                accepted.add(linkA.post(Recorder.post("a" + i)));
             }
         });
         Thread fromB = new Thread(() -> {
             for (int i = 0; i < perNode; i++) {
-                accepted.add(linkB.post("b" + i));
+                accepted.add(linkB.post(Recorder.post("b" + i)));
             }
         });
         fromA.start();
@@ -144,15 +144,15 @@ class RedisBusIT {
         RoomLink linkA = a.link(room, 50, new Recorder());
         linkA.join(new Member("alice-1", "Alice"));
         for (int i = 1; i <= 5; i++) {
-            assertEquals(i, linkA.post("m" + i).join());
+            assertEquals(i, linkA.post(Recorder.post("m" + i)).join());
         }
         Recorder onB = new Recorder();
         RoomLink linkB = b.link(room, 3, onB);
-        assertEquals(List.of(new Posted(3, "m3"), new Posted(4, "m4"), new Posted(5, "m5")), linkB.read(RoomView::history));
-        assertEquals(5, linkB.read(RoomView::lastSeq));
-        assertEquals(List.of(new Member("alice-1", "Alice")), linkB.read(RoomView::members));
+        assertEquals(List.of("3 m3", "4 m4", "5 m5"), onB.history(), "the snapshot's history");
+        assertEquals(5, linkB.lastSeq());
+        assertEquals(List.of(new Member("alice-1", "Alice")), linkB.members());
 
-        assertEquals(6, linkB.post("from b").join());
+        assertEquals(6, linkB.post(Recorder.post("from b")).join());
         assertEquals("posted 6 from b", onB.nextStartingWith("posted"));
     }
 
@@ -168,10 +168,10 @@ class RedisBusIT {
         linkA.join(alice);
         linkA.join(guest);
         onB.nextStartingWith("joined guest-1");
-        assertEquals(List.of(alice, guest), linkB.read(RoomView::members), "from the join events");
+        assertEquals(List.of(alice, guest), linkB.members(), "from the join events");
         // A node that links later reads them from the presence hash.
         RoomLink linkC = node(redis).link(room, 50, new Recorder());
-        assertEquals(Set.of(alice, guest), Set.copyOf(linkC.read(RoomView::members)), "from the snapshot");
+        assertEquals(Set.of(alice, guest), Set.copyOf(linkC.members()), "from the snapshot");
     }
 
     @Test
@@ -190,10 +190,10 @@ class RedisBusIT {
         assertEquals("joined bob-1 Bob", onA.next());
         linkA.rename(new Member("alice-1", "Alicia"), "Alice");
         assertEquals("renamed alice-1 Alicia from Alice", onB.nextStartingWith("renamed"));
-        assertEquals(List.of(new Member("alice-1", "Alicia"), new Member("bob-1", "Bob")), linkB.read(RoomView::members));
+        assertEquals(List.of(new Member("alice-1", "Alicia"), new Member("bob-1", "Bob")), linkB.members());
         linkA.leave(new Member("alice-1", "Alicia"));
         assertEquals("left alice-1 Alicia", onB.nextStartingWith("left"));
-        assertEquals(List.of(new Member("bob-1", "Bob")), linkA.read(RoomView::members));
+        assertEquals(List.of(new Member("bob-1", "Bob")), linkA.members());
         // heartbeats re-announce nothing new: no flapping
         assertEquals(List.of(), onB.drain(Duration.ofMillis(3 * HEARTBEAT.toMillis())));
     }
@@ -225,9 +225,23 @@ class RedisBusIT {
         RedisCommands<String, String> raw = raw(redis);
         // Message 1 is accepted but its publish never reached the nodes (a subscription that was down).
         raw.incr("duplex:room:" + room + ":seq");
-        raw.xadd("duplex:room:" + room + ":log", new io.lettuce.core.XAddArgs().id("1-0"), "b", "missed");
-        assertEquals(2, linkA.post("next").join());
+        raw.xadd("duplex:room:" + room + ":log", new io.lettuce.core.XAddArgs().id("1-0"), "b", RedisRoomLink.stored(Recorder.post("missed")));
+        assertEquals(2, linkA.post(Recorder.post("next")).join());
         assertEquals(List.of("1 missed", "2 next"), onB.posts(2));
+    }
+
+    @Test
+    void aMessageNoVersionWroteIsSkippedAsLostAndTheRoomGoesOn() {
+        RedisBus a = node(redis);
+        RedisBus b = node(redis);
+        RoomLink linkA = a.link(room, 50, new Recorder());
+        Recorder onB = new Recorder();
+        b.link(room, 50, onB);
+        RedisCommands<String, String> raw = raw(redis);
+        raw.incr("duplex:room:" + room + ":seq");
+        raw.xadd("duplex:room:" + room + ":log", new io.lettuce.core.XAddArgs().id("1-0"), "b", "{not json");
+        assertEquals(2, linkA.post(Recorder.post("next")).join());
+        assertEquals(List.of("2 next"), onB.posts(1));
     }
 
     @Test
@@ -293,18 +307,18 @@ class RedisBusIT {
         RoomLink linkB = b.link(room, 50, onB);
         linkA.join(new Member("alice-1", "Alice"));
         assertEquals("joined alice-1 Alice", onB.nextStartingWith("joined"));
-        assertEquals(1, linkA.post("before").join());
+        assertEquals(1, linkA.post(Recorder.post("before")).join());
         assertEquals(List.of("1 before"), onB.posts(1));
 
         own.stop();
         await().atMost(Duration.ofSeconds(20)).until(() -> !a.connected());
         long start = System.nanoTime();
         CompletionException failure = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
-                () -> linkA.post("during").join());
+                () -> linkA.post(Recorder.post("during")).join());
         assertInstanceOf(BusUnavailableException.class, failure.getCause());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3), "fails fast, does not wait for Redis");
         // while it is down the nodes keep their members: no flapping
-        assertEquals(List.of(new Member("alice-1", "Alice")), linkB.read(RoomView::members));
+        assertEquals(List.of(new Member("alice-1", "Alice")), linkB.members());
 
         own.start();
         // Redis came back empty (no persistence): the seq continues from what the nodes saw
@@ -315,14 +329,14 @@ class RedisBusIT {
         // and the members were announced again
         RedisCommands<String, String> raw = raw(own);
         await().atMost(Duration.ofSeconds(20)).until(() -> raw.hexists("duplex:room:" + room + ":members", "alice-1"));
-        assertEquals(List.of(new Member("alice-1", "Alice")), linkB.read(RoomView::members));
+        assertEquals(List.of(new Member("alice-1", "Alice")), linkB.members());
         assertEquals(List.of(), onB.drain(Duration.ofMillis(3 * HEARTBEAT.toMillis())).stream()
                 .filter(e -> e.startsWith("left")).toList(), "nobody left");
     }
 
     private static Long tryPost(RoomLink link, String body) {
         try {
-            return link.post(body).join();
+            return link.post(Recorder.post(body)).join();
         } catch (CompletionException e) {
             return null;
         }
@@ -334,7 +348,7 @@ class RedisBusIT {
         RedisBus a = new RedisBus(new RedisBus.Options(redis.url(), COMMAND_TIMEOUT, HEARTBEAT, NODE_TIMEOUT));
         cleanup.add(a); // closed below; again (a no-op) if the test fails before
         RoomLink link = a.link(room, 10, new Recorder());
-        assertNotNull(link.post("x").join());
+        assertNotNull(link.post(Recorder.post("x")).join());
         List<Thread> started = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t)).toList();
         assertTrue(started.stream().anyMatch(t -> t.getName().startsWith("lettuce-")), started.toString());
         a.close();

@@ -57,7 +57,7 @@ class RoomTest {
 
     private Participant participant(String name) {
         FakeSessions.Peer peer = FakeSessions.peer("10.0.0." + (ids.get() % 200 + 1), budget);
-        Participant p = new Participant("p" + ids.incrementAndGet(), name, peer.outbox);
+        Participant p = new Participant("p" + ids.incrementAndGet(), name, peer.outbox, false);
         peers.put(p.id(), peer);
         return p;
     }

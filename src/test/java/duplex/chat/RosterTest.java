@@ -1,5 +1,6 @@
 package duplex.chat;
 
+import duplex.bus.Member;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

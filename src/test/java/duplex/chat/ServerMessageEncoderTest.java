@@ -1,5 +1,6 @@
 package duplex.chat;
 
+import duplex.bus.Member;
 import duplex.protocol.ErrorCode;
 import duplex.protocol.ErrorMessage;
 import jakarta.json.Json;
