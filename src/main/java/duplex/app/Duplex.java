@@ -1,5 +1,12 @@
 package duplex.app;
 
+import duplex.api.ApiKeys;
+import duplex.api.ApiServlet;
+import duplex.api.Idempotency;
+import duplex.guard.RateLimiter;
+import duplex.live.Channels;
+import duplex.live.LiveEndpoint;
+import duplex.live.Namespaces;
 import duplex.bus.Bus;
 import duplex.bus.LocalBus;
 import duplex.bus.RedisBus;
@@ -52,9 +59,11 @@ public final class Duplex implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Duplex.class.getName());
 
     /** Every endpoint class of the application; the embedded test server deploys exactly these. */
-    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, ChatEndpoint.class, StatsEndpoint.class, QuotesEndpoint.class);
+    public static final List<Class<?>> ENDPOINTS = List.of(EchoEndpoint.class, ChatEndpoint.class, StatsEndpoint.class, QuotesEndpoint.class,
+            LiveEndpoint.class);
     /** The endpoint names their metrics are reported under (the {@code endpoint} label). */
-    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, ChatEndpoint.NAME, StatsPublisher.ENDPOINT, QuotesEndpoint.NAME);
+    static final List<String> ENDPOINT_NAMES = List.of(EchoEndpoint.NAME, ChatEndpoint.NAME, StatsPublisher.ENDPOINT, QuotesEndpoint.NAME,
+            LiveEndpoint.NAME);
 
     private final Settings settings;
     private final ScheduledExecutorService scheduler;
@@ -70,6 +79,8 @@ public final class Duplex implements AutoCloseable {
     private final StatsPublisher stats;
     private final Rooms rooms;
     private final QuoteHub quotes;
+    private final Channels channels;
+    private final ApiServlet api;
     private final Map<Class<?>, Supplier<Object>> endpointFactories;
     /** Threads started by {@link #named} that may still be alive; see there. */
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -130,11 +141,19 @@ public final class Duplex implements AutoCloseable {
         EndpointMetrics echoMetrics = metrics.endpoint(EchoEndpoint.NAME);
         EndpointMetrics statsMetrics = metrics.endpoint(StatsPublisher.ENDPOINT);
         EndpointMetrics quotesMetrics = metrics.endpoint(QuotesEndpoint.NAME);
+        EndpointMetrics liveMetrics = metrics.endpoint(LiveEndpoint.NAME);
+        this.channels = new Channels(Namespaces.load(settings.liveNamespaces()), bus, budget, new Fanout(writers), Clock.systemUTC(),
+                new Channels.Limits(settings.liveMaxChannels(), settings.liveChannelLinger(), settings.liveHistoryMemory()), scheduler);
+        this.api = new ApiServlet(new ApiServlet.Parts(ApiKeys.parse(settings.apiKeys()), channels, connections,
+                new Idempotency<>(settings.apiIdempotencyWindow()),
+                new RateLimiter.Policy(settings.apiRequestsPerSecond(), (int) Math.max(1, Math.min(10_000_000, 2 * settings.apiRequestsPerSecond())), 1),
+                settings.liveMaxPublicationBytes(), settings.redisTimeout().multipliedBy(2).plusSeconds(1)));
         this.endpointFactories = Map.of(
                 EchoEndpoint.class, () -> new EchoEndpoint(settings, connections, echoMetrics),
                 ChatEndpoint.class, () -> new ChatEndpoint(settings, connections, rooms, chatMetrics),
                 StatsEndpoint.class, () -> new StatsEndpoint(connections, stats, statsMetrics),
-                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit(), quotesMetrics));
+                QuotesEndpoint.class, () -> new QuotesEndpoint(connections, quotes, settings.rateLimit(), quotesMetrics),
+                LiveEndpoint.class, () -> new LiveEndpoint(connections, channels, settings.liveLimits(), settings.rateLimit(), liveMetrics));
     }
 
     public Settings settings() {
@@ -196,6 +215,15 @@ public final class Duplex implements AutoCloseable {
         return quotes;
     }
 
+    public Channels channels() {
+        return channels;
+    }
+
+    /** The HTTP API for backends ({@code /api/*}), which the listener registers. */
+    public ApiServlet api() {
+        return api;
+    }
+
     /** A new instance of an endpoint class, wired to the shared parts: one per connection. */
     <T> T newEndpoint(Class<T> type) {
         Supplier<Object> factory = endpointFactories.get(type);
@@ -223,6 +251,7 @@ public final class Duplex implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         rooms.close();
+        channels.close();
         writers.shutdown(); // the last broadcasts' writes (to connections closed by now) finish
         // After the connections, so that members leaving are still announced to the cluster.
         bus.close();

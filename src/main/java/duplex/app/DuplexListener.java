@@ -32,6 +32,10 @@ public final class DuplexListener implements ServletContextListener {
                         new OpsAccess(settings.opsToken().value(), settings.opsRole())));
         guard.setAsyncSupported(true);
         guard.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        // The API for backends; asynchronous, because publications wait for the bus.
+        var api = context.addServlet("duplex-api", duplex.api());
+        api.setAsyncSupported(true);
+        api.addMapping("/api/*");
         context.setAttribute(ATTRIBUTE, duplex);
         LOG.log(System.Logger.Level.INFO, "Duplex started at {0} with {1}", context.getContextPath(), settings);
     }

@@ -105,13 +105,24 @@ public record Settings(
         int maxSendsInFlight,
         Duration chatPresenceTick,
         int chatMembersPage,
-        boolean permessageDeflate, boolean groupedWrites) {
+        boolean permessageDeflate, boolean groupedWrites,
+        String liveNamespaces,
+        int liveMaxChannelsPerConnection,
+        int liveMaxPublicationBytes,
+        double livePublishesPerSecond,
+        int liveMaxChannels,
+        Duration liveChannelLinger,
+        long liveHistoryMemory,
+        Secret apiKeys,
+        Duration apiIdempotencyWindow,
+        double apiRequestsPerSecond) {
 
     public static final String ALLOWED_ORIGINS = "duplex.allowed-origins";
     public static final String TRUSTED_PROXIES = "duplex.trusted-proxies";
     public static final String PUBLIC_ORIGIN = "duplex.public-origin";
     public static final String OPS_TOKEN = "duplex.ops.token";
     public static final String PERMESSAGE_DEFLATE = "duplex.permessage-deflate";
+    public static final String API_KEYS = "duplex.api.keys";
     /** A shorter token is guessable; refused at start. */
     static final int OPS_TOKEN_MIN_CHARS = 16;
 
@@ -175,7 +186,17 @@ public record Settings(
                 config.duration("duplex.chat.presence-tick", Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(10)),
                 config.integer("duplex.chat.members-page", 1000, 1, 100_000),
                 config.onOff(PERMESSAGE_DEFLATE, false),
-                config.onOff("duplex.grouped-writes", true));
+                config.onOff("duplex.grouped-writes", true),
+                config.string("duplex.live.namespaces", ""),
+                config.integer("duplex.live.max-channels-per-connection", 100, 1, 100_000),
+                config.integer("duplex.live.max-publication-bytes", 16_384, 16, 16 * 1024 * 1024),
+                config.decimal("duplex.live.publishes-per-second", 5, 0.01, 1_000_000),
+                config.integer("duplex.live.max-channels", 10_000, 1, 10_000_000),
+                config.duration("duplex.live.channel-linger", Duration.ofSeconds(30), Duration.ZERO, Duration.ofDays(7)),
+                config.longValue("duplex.live.history-memory", 32L << 20, 1L << 16, 1L << 40),
+                apiKeys(config),
+                config.duration("duplex.api.idempotency-window", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(1)),
+                config.decimal("duplex.api.requests-per-second", 1000, 0.01, 10_000_000));
     }
 
     private static TrustedProxies trustedProxies(Config config) {
@@ -207,6 +228,25 @@ public record Settings(
                     + Config.environmentName(OPS_TOKEN) + "): expected at least " + OPS_TOKEN_MIN_CHARS + " characters");
         }
         return token;
+    }
+
+    private static Secret apiKeys(Config config) {
+        Secret keys = new Secret(config.string(API_KEYS, ""));
+        try {
+            duplex.api.ApiKeys.parse(keys);
+        } catch (IllegalArgumentException e) {
+            // The message names the offending key, never a secret.
+            throw new IllegalArgumentException("Invalid value for " + API_KEYS + " (environment "
+                    + Config.environmentName(API_KEYS) + "): " + e.getMessage(), e);
+        }
+        return keys;
+    }
+
+    /** The limits of a /live connection. */
+    public duplex.live.LiveEndpoint.Limits liveLimits() {
+        return new duplex.live.LiveEndpoint.Limits(liveMaxChannelsPerConnection, liveMaxPublicationBytes,
+                new RateLimiter.Policy(livePublishesPerSecond, (int) Math.max(1, Math.min(1_000_000, 2 * livePublishesPerSecond)),
+                        rateLimitStrikes));
     }
 
     /** The per-session limit on client messages, for every endpoint that takes them. */

@@ -27,7 +27,7 @@ public final class LocalBus implements Bus {
             throw new IllegalStateException("room " + room + " is already linked on this node");
         }
         // A room this node has not hosted, or dropped, starts again: nothing is kept elsewhere.
-        link.state.load(0, List.of(), List.of());
+        link.state.load(0, List.of(), List.of(), RoomSnapshot.newEpoch());
         return link;
     }
 

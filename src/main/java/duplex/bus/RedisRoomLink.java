@@ -42,6 +42,7 @@ final class RedisRoomLink implements RoomLink {
     private final String seqKey;
     private final String logKey;
     private final String membersKey;
+    private final String epochKey;
     private volatile boolean ready;
     /** A heartbeat sync of this room is out (sent, not yet answered). */
     private final java.util.concurrent.atomic.AtomicBoolean syncing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -60,6 +61,7 @@ final class RedisRoomLink implements RoomLink {
         this.seqKey = channel + ":seq";
         this.logKey = channel + ":log";
         this.membersKey = channel + ":members";
+        this.epochKey = channel + ":epoch";
     }
 
     String room() {
@@ -83,13 +85,14 @@ final class RedisRoomLink implements RoomLink {
     /** On the events thread. */
     void load() {
         List<Object> result = RedisBus.SNAPSHOT.call(redis, ScriptOutputType.MULTI,
-                new String[] {seqKey, logKey, membersKey}, String.valueOf(historySize), RedisConnection.NODE_PREFIX);
+                new String[] {seqKey, logKey, membersKey, epochKey}, String.valueOf(historySize), RedisConnection.NODE_PREFIX,
+                RoomSnapshot.newEpoch(), String.valueOf(ROOM_TTL_SECONDS));
         long seq = (Long) result.get(0);
         List<Posted> recent = new ArrayList<>(entries(result.get(1)));
         java.util.Collections.reverse(recent);
         // This node's own entries are stale leftovers (its live members join through this link).
         List<RoomState.Present> others = present(result.get(2)).stream().filter(p -> !p.node().equals(nodeId)).toList();
-        state.load(seq, recent, others);
+        state.load(seq, recent, others, (String) result.get(3));
         ready = true;
     }
 
@@ -97,7 +100,7 @@ final class RedisRoomLink implements RoomLink {
     public CompletableFuture<Long> post(Post post) {
         String floor = String.valueOf(state.lastSeq());
         String body = stored(post);
-        return redis.onBus(() -> RedisBus.POST.callAsync(redis.api(), ScriptOutputType.INTEGER, new String[] {seqKey, logKey, channel},
+        return redis.onBus(() -> RedisBus.POST.callAsync(redis.api(), ScriptOutputType.INTEGER, new String[] {seqKey, logKey, channel, epochKey},
                         floor, body, String.valueOf(logLength), String.valueOf(ROOM_TTL_SECONDS)))
                 .<Long>thenApply(seq -> (Long) seq)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(RedisConnection.unavailable("post to " + room, e)));

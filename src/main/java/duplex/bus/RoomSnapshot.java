@@ -9,13 +9,19 @@ import java.util.List;
  * @param members every node's members, in the order they joined
  * @param history the most recent messages (at most the history size asked for), oldest first
  * @param lastSeq the seq of the last message given out (0 when none)
+ * @param epoch   names this run of the room's sequence: a room whose sequence starts again at 1
+ *                (no node kept it, and neither did Redis) gets a new one, so a client that
+ *                remembers a seq can tell "nothing missed" from "a new stream"
  */
-public record RoomSnapshot(List<Member> members, List<Posted> history, long lastSeq) {
+public record RoomSnapshot(List<Member> members, List<Posted> history, long lastSeq, String epoch) {
 
     public RoomSnapshot {
         members = List.copyOf(members);
         history = List.copyOf(history);
     }
 
-    static final RoomSnapshot EMPTY = new RoomSnapshot(List.of(), List.of(), 0);
+    /** A new epoch: eight random hex digits, different from the last one with odds of four billion to one. */
+    static String newEpoch() {
+        return String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    }
 }

@@ -53,13 +53,13 @@ final class RoomState {
     }
 
     /** The state loaded when the link opens: the listener hears it before any change. */
-    void load(long seq, List<Posted> recent, List<Present> present) {
+    void load(long seq, List<Posted> recent, List<Present> present, String epoch) {
         synchronized (this) {
             lastSeq = Math.max(lastSeq, seq);
             for (Present p : present) {
                 members.putIfAbsent(p.member().id(), p);
             }
-            RoomSnapshot snapshot = new RoomSnapshot(members(), recent, lastSeq);
+            RoomSnapshot snapshot = new RoomSnapshot(members(), recent, lastSeq, epoch);
             queue(() -> listener.loaded(snapshot));
         }
         deliver();

@@ -212,6 +212,11 @@ public final class Connections {
         closed(outbox, null);
     }
 
+    /** The open connection whose session id is {@code id}, on any endpoint. */
+    public java.util.Optional<Outbox> find(String id) {
+        return java.util.Optional.ofNullable(open.get(id));
+    }
+
     public int count(String endpoint) {
         return (int) open.values().stream().filter(o -> o.endpoint().equals(endpoint)).count();
     }

@@ -13,7 +13,15 @@ public enum ErrorCode {
     /** A service the request needs (the cluster bus) cannot take it now; nothing was accepted. */
     UNAVAILABLE("unavailable"),
     /** The client's address holds its whole share of the server's memory budget; nothing was accepted. */
-    OVER_BUDGET("over_budget");
+    OVER_BUDGET("over_budget"),
+    /** The request is well formed but not allowed to this client (a namespace's policy). */
+    FORBIDDEN("forbidden"),
+    /** What the request names does not exist (a namespace, a subscription). */
+    NOT_FOUND("not_found"),
+    /** A limit of the connection or the server was reached (channels per connection, channels in all). */
+    LIMIT("limit"),
+    /** A publication larger than the limit; nothing was accepted. */
+    TOO_BIG("too_big");
 
     private final String wire;
 

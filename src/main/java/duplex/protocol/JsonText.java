@@ -46,6 +46,15 @@ public final class JsonText {
      * throws for bad input: returns {@link Failed} with {@code bad_json} or {@code invalid}.
      */
     public static Parsed parseMessage(String text) {
+        Parsed parsed = parseObject(text);
+        if (parsed instanceof Valid valid && !(valid.object().get("type") instanceof JsonString)) {
+            return new Failed(new ErrorMessage(ErrorCode.INVALID, "a message needs a string \"type\""));
+        }
+        return parsed;
+    }
+
+    /** Parses a JSON object with the same limits as {@link #parseMessage}, without asking for a {@code type}. */
+    public static Parsed parseObject(String text) {
         JsonValue value;
         try (JsonParser parser = PARSERS.createParser(new StringReader(text))) {
             if (!parser.hasNext()) {
@@ -67,9 +76,6 @@ public final class JsonText {
         }
         if (!(value instanceof JsonObject object)) {
             return new Failed(new ErrorMessage(ErrorCode.BAD_JSON, "a message must be a JSON object"));
-        }
-        if (!(object.get("type") instanceof JsonString)) {
-            return new Failed(new ErrorMessage(ErrorCode.INVALID, "a message needs a string \"type\""));
         }
         return new Valid(object);
     }

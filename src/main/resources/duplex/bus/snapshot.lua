@@ -1,6 +1,13 @@
--- KEYS: seq, log, members. ARGV: history size, node key prefix.
--- Returns {seq, {id, {'b', body}}..., {id, value, ...}} with only the members of live nodes.
+-- KEYS: seq, log, members, epoch. ARGV: history size, node key prefix, a new epoch, ttl.
+-- Returns {seq, {id, {'b', body}}..., {id, value, ...}, epoch} with only the members of live nodes.
+-- A room with no seq starts a new sequence, so it takes the new epoch; one with a seq keeps its
+-- epoch (or takes the new one if it has none, as a room written by an older version).
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+local epoch = redis.call('GET', KEYS[4])
+if seq == 0 or not epoch then
+  epoch = ARGV[3]
+  redis.call('SET', KEYS[4], epoch, 'EX', ARGV[4])
+end
 local log = {}
 if tonumber(ARGV[1]) > 0 then
   log = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[1])
@@ -14,4 +21,4 @@ for i = 1, #all, 2 do
     live[#live + 1] = all[i + 1]
   end
 end
-return {seq, log, live}
+return {seq, log, live, epoch}
