@@ -2,11 +2,14 @@ package duplex.api;
 
 import duplex.bus.BusUnavailableException;
 import duplex.bus.Member;
+import duplex.chat.Names;
+import duplex.chat.Rooms;
 import duplex.connection.Connections;
 import duplex.guard.RateLimiter;
 import duplex.live.ChannelName;
 import duplex.live.Channels;
 import duplex.live.Namespace;
+import duplex.live.Namespaces;
 import duplex.live.Published;
 import duplex.protocol.JsonText;
 import duplex.protocol.Jsons;
@@ -47,7 +50,7 @@ public final class ApiServlet extends HttpServlet {
     private static final int MAX_HISTORY_PAGE = 1000;
 
     /** What the API needs from the rest of the application. */
-    public record Parts(ApiKeys keys, Channels channels, Connections connections, Idempotency<Object> idempotency,
+    public record Parts(ApiKeys keys, Channels channels, Rooms rooms, Connections connections, Idempotency<Object> idempotency,
                         RateLimiter.Policy perKey, int maxPublicationBytes, Duration timeout) {
     }
 
@@ -150,10 +153,12 @@ public final class ApiServlet extends HttpServlet {
         ChannelName name = channel(string(body, "channel").orElseThrow(() -> invalid("publish needs \"channel\"")));
         String data = data(body);
         allowed(name, key);
+        if (name.namespace().equals(CHAT)) {
+            chatText(data);
+        }
         Optional<String> idempotency = idempotencyKey(body);
         respond(request, response, parts.idempotency().once(idempotency.map(k -> key + "\n" + k).orElse(null),
-                () -> parts.channels().publish(name, author(key), data).thenApply(p -> (Object) p)),
-                result -> published((Published) result).build());
+                () -> publish(name, key, data)), result -> published((Published) result).build());
     }
 
     // POST /api/broadcast {"channels":["a","b"],"data":{...},"idempotencyKey":"..."}
@@ -172,12 +177,14 @@ public final class ApiServlet extends HttpServlet {
         }
         String data = data(body);
         names.forEach(name -> allowed(name, key)); // every one, before anything is published
+        if (names.stream().anyMatch(n -> n.namespace().equals(CHAT))) {
+            chatText(data);
+        }
         Optional<String> idempotency = idempotencyKey(body);
         respond(request, response, parts.idempotency().once(idempotency.map(k -> key + "\nbroadcast\n" + k).orElse(null), () -> {
             List<CompletableFuture<Object>> each = new ArrayList<>();
             for (ChannelName name : names) {
-                each.add(parts.channels().publish(name, author(key), data).<Object>thenApply(p -> p)
-                        .exceptionally(failure -> failure(failure)));
+                each.add(publish(name, key, data).exceptionally(failure -> failure(failure)));
             }
             return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(done -> {
                 JsonArrayBuilder results = Jsons.createArrayBuilder();
@@ -189,6 +196,41 @@ public final class ApiServlet extends HttpServlet {
                 return (Object) Jsons.createObjectBuilder().add("results", results).build();
             });
         }), result -> (JsonObject) result);
+    }
+
+    /**
+     * A publication into a channel, or, in the {@value #CHAT} namespace, a message into that chat
+     * room ({@code data} is {@code {"text":"..."}}): its members see a {@code message} from the key
+     * ({@code from.id} is {@code api:<key name>}, {@code verified} true). Data already checked.
+     */
+    private CompletableFuture<Object> publish(ChannelName name, String key, String data) {
+        if (name.namespace().equals(CHAT)) {
+            return parts.rooms().post(room(name), author(key), chatText(data)).thenApply(seq -> (Object) new Published(seq, null));
+        }
+        return parts.channels().publish(name, author(key), data).thenApply(p -> (Object) p);
+    }
+
+    /** The namespace whose channels are the chat rooms: {@code chat:lobby} is the room {@code lobby}. */
+    static final String CHAT = Namespaces.CHAT;
+
+    private static String room(ChannelName name) {
+        String room = name.name().substring(CHAT.length() + 1);
+        if (!Names.isValidRoom(room)) {
+            throw invalid("chat:<room> names a chat room: 1 to " + Names.MAX_ROOM + " of A-Z a-z 0-9 _ -");
+        }
+        return room;
+    }
+
+    /** The text of a message into a chat room: {@code {"text":"..."}} under the chat's own rules. */
+    private static String chatText(String data) {
+        JsonText.Parsed parsed = JsonText.parseObject(data);
+        if (!(parsed instanceof JsonText.Valid valid) || !(valid.object().get("text") instanceof JsonString text)) {
+            throw invalid("a message into a chat room is {\"text\": \"...\"}");
+        }
+        Names.textProblem(text.getString()).ifPresent(problem -> {
+            throw invalid(problem);
+        });
+        return text.getString();
     }
 
     /** One channel's failure inside a broadcast, as the error object its result carries. */
@@ -254,8 +296,15 @@ public final class ApiServlet extends HttpServlet {
         write(response, 200, Jsons.createObjectBuilder().add("disconnected", id).build());
     }
 
-    /** The namespace's policy if the key may use the channel; else 404 or 403. */
+    /**
+     * The namespace's policy if the key may use the channel; else 404 or 403. Every key may post
+     * into chat rooms ({@value #CHAT}), whose rules are the chat's: checked here, before anything is published.
+     */
     private Namespace allowed(ChannelName name, String key) {
+        if (name.namespace().equals(CHAT)) {
+            room(name);
+            return CHAT_POLICY;
+        }
         Namespace policy = parts.channels().namespace(name)
                 .orElseThrow(() -> new Refused(404, "not_found", "there is no namespace " + name.namespace()));
         if (!policy.allowsKey(key)) {
@@ -263,6 +312,8 @@ public final class ApiServlet extends HttpServlet {
         }
         return policy;
     }
+
+    private static final Namespace CHAT_POLICY = new Namespace(CHAT, true, 0, Duration.ofSeconds(1), true, false, false, java.util.Set.of());
 
     private static Member author(String key) {
         return new Member("api:" + key, key, true);
@@ -346,8 +397,10 @@ public final class ApiServlet extends HttpServlet {
         return new Refused(400, "invalid", message);
     }
 
+    /** {@code {"seq":..,"epoch":..}}; a chat room's message has no epoch (chat recovers by seq alone). */
     private static jakarta.json.JsonObjectBuilder published(Published p) {
-        return Jsons.createObjectBuilder().add("seq", p.seq()).add("epoch", p.epoch());
+        var json = Jsons.createObjectBuilder().add("seq", p.seq());
+        return p.epoch() == null ? json : json.add("epoch", p.epoch());
     }
 
     /** Answers when the future completes, without holding the container's thread meanwhile. */
@@ -384,6 +437,9 @@ public final class ApiServlet extends HttpServlet {
                 case NO_SUCH_NAMESPACE -> new Refused(404, "not_found", "there is no such namespace");
                 case TOO_MANY_CHANNELS -> new Refused(503, "unavailable", "this node has as many channels open as it may; try again later");
             };
+        }
+        if (cause instanceof Rooms.RoomsFullException) {
+            return new Refused(503, "unavailable", "no chat room can be opened for this now; try again later");
         }
         if (!(cause instanceof BusUnavailableException)) {
             LOG.log(System.Logger.Level.WARNING, "API request failed: {0}", cause.toString());

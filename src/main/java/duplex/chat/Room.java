@@ -111,6 +111,8 @@ public final class Room implements RoomListener {
      * answered in a cluster): joins queue meanwhile and take their turns once it is set.
      */
     private volatile RoomLink link;
+    /** The bus's opening of the room: completes with {@link #link}, or with why it could not. */
+    private final CompletableFuture<RoomLink> opening;
     /** Why the bus could not open the room, or null: every turn is then answered with it. */
     private volatile RuntimeException openFailure;
     private final Presence presence;
@@ -198,7 +200,8 @@ public final class Room implements RoomListener {
         this.overBudget = overBudget;
         this.emptySince = System.nanoTime();
         // Never waits: a container thread opens the room (its first join), and Redis may be slow.
-        bus.open(name, historyLimit, this).whenComplete((opened, failure) -> {
+        this.opening = bus.open(name, historyLimit, this);
+        opening.whenComplete((opened, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 openFailure = cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
@@ -209,6 +212,11 @@ public final class Room implements RoomListener {
             }
             scheduleTurns();
         });
+    }
+
+    /** True when the bus could not open the room: it never will be. */
+    boolean neverOpened() {
+        return opening.isCompletedExceptionally();
     }
 
     /** True while the bus is still opening the room: it has no state yet, and cannot be retired. */
@@ -373,6 +381,23 @@ public final class Room implements RoomListener {
             }
         }
         return link.post(new Post(sender.member(), text, clock.instant()));
+    }
+
+    /**
+     * A message from outside the room (a backend, through the HTTP API): every member sees it as
+     * a {@code message} from {@code author}, in the room's order. Completes with its seq; with
+     * null when the room was retired meanwhile (ask the registry again); exceptionally when the
+     * bus could not take it (nobody will see it).
+     */
+    CompletableFuture<Long> announce(Member author, String text) {
+        return opening.thenCompose(opened -> {
+            synchronized (lock) {
+                if (retired) {
+                    return CompletableFuture.completedFuture(null);
+                }
+            }
+            return opened.post(new Post(author, text, clock.instant()));
+        });
     }
 
     /**

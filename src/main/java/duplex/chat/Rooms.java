@@ -3,6 +3,7 @@ package duplex.chat;
 import duplex.delivery.Fanout;
 import duplex.bus.Bus;
 import duplex.bus.BusUnavailableException;
+import duplex.bus.Member;
 import duplex.guard.MemoryBudget;
 
 import java.time.Clock;
@@ -11,6 +12,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -168,6 +170,56 @@ public final class Rooms implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** Whom the rooms a backend posts into (through the HTTP API) are counted to. */
+    static final String API_CREATOR = "api";
+
+    /**
+     * Posts {@code text} into the named room as {@code author} (a backend, through the HTTP API),
+     * creating the room if this node has none: every member on every node sees it as a
+     * {@code message}. Completes with its seq, or exceptionally with {@link BusUnavailableException}
+     * (nobody will see it) or {@link RoomsFullException}.
+     */
+    public CompletableFuture<Long> post(String name, Member author, String text) {
+        Room room = rooms.get(name);
+        if (room == null) {
+            Refusal refusal = reserveRoomFor(API_CREATOR);
+            if (refusal != null) {
+                return CompletableFuture.failedFuture(new RoomsFullException(refusal));
+            }
+            Room[] created = new Room[1];
+            try {
+                room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, API_CREATOR, limits.historyLimit(), clock,
+                        fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage()),
+                        turns, fanout));
+            } catch (BusUnavailableException e) {
+                return CompletableFuture.failedFuture(e);
+            } finally {
+                if (created[0] == null) {
+                    unreserve(API_CREATOR);
+                }
+            }
+        }
+        Room target = room;
+        return target.announce(author, text).thenCompose(seq -> {
+            if (seq != null) {
+                return CompletableFuture.completedFuture(seq);
+            }
+            forget(target); // retired under our feet: once more, with a new room
+            return post(name, author, text);
+        }).whenComplete((seq, failure) -> {
+            if (failure != null && target.neverOpened()) {
+                forget(target); // the bus could not open it: the next post or join tries a new one
+            }
+        });
+    }
+
+    /** No room can be had for a post: the registry or the API's share of it is full. */
+    public static final class RoomsFullException extends RuntimeException {
+        RoomsFullException(Refusal why) {
+            super(why.name(), null, false, false);
+        }
     }
 
     /** Counts one more room for the address, or says why it may not have one. */

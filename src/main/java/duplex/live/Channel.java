@@ -149,14 +149,17 @@ final class Channel implements RoomListener {
             }
             Boolean recovered = since.isEmpty() ? null : sameStream && replay.size() == seq - after;
             String answer = LiveMessages.subscribed(name.name(), epoch, seq, replay, recovered);
-            if (!subscriber.outbox().send(Frame.text(answer))) {
-                return Subscribed.REFUSED_BY_OUTBOX;
-            }
+            // Registered (and present) before the answer goes out: whoever hears of the subscription
+            // from the client finds it here. Nothing is delivered in between: the lock is held.
             subscribers.put(subscriber.outbox().id(), subscriber);
             subscriberCount = subscribers.size();
             recipients = null;
             if (policy.presence()) {
                 link.join(subscriber.member());
+            }
+            if (!subscriber.outbox().send(Frame.text(answer))) {
+                unsubscribe(subscriber.outbox().id());
+                return Subscribed.REFUSED_BY_OUTBOX;
             }
             return Subscribed.YES;
         }

@@ -41,6 +41,8 @@ public final class Namespaces {
 
     public static final String DEFAULTS = "duplex/live/namespaces.json";
     public static final int MAX_HISTORY = 10_000;
+    /** Reserved: the API's {@code chat:<room>} posts into that chat room. */
+    public static final String CHAT = "chat";
     private static final Set<String> FIELDS = Set.of("clientPublish", "history", "historySeconds", "presence", "conflate",
             "authenticated", "apiKeys");
 
@@ -98,6 +100,9 @@ public final class Namespaces {
             String name = entry.getKey();
             if (ChannelName.parse(name).filter(c -> c.namespace().equals(name)).isEmpty()) {
                 throw new IllegalArgumentException(where + ": \"" + name + "\" is not a namespace (" + ChannelName.RULE + ", no ':')");
+            }
+            if (name.equals(CHAT)) {
+                throw new IllegalArgumentException(where + ": \"chat\" is reserved: chat:<room> is a chat room, whose rules are the chat's");
             }
             if (!(entry.getValue() instanceof JsonObject policy)) {
                 throw new IllegalArgumentException(where + ": namespace \"" + name + "\" must be a JSON object");

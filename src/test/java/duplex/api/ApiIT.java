@@ -150,6 +150,28 @@ class ApiIT {
     }
 
     @Test
+    void aPostIntoAChatRoomIsAMessageFromTheKeyThatEveryMemberSees() throws Exception {
+        try (WsClient alice = WsClient.connect(server.ws("chat/lobby-api?name=Alice"))) {
+            assertEquals("welcome", json(alice.nextText()).getString("type"));
+            Answer answer = post("publish", "{\"channel\":\"chat:lobby-api\",\"data\":{\"text\":\"Deploy at 18:00\"}}");
+            assertEquals(200, answer.status(), answer.body().toString());
+            JsonObject message = json(alice.nextText());
+            while (!message.getString("type").equals("message")) {
+                message = json(alice.nextText()); // presence of Alice herself may come first
+            }
+            assertEquals("Deploy at 18:00", message.getString("text"));
+            assertEquals(answer.body().getInt("seq"), message.getInt("seq"));
+            JsonObject from = message.getJsonObject("from");
+            assertEquals("api:shop", from.getString("id"));
+            assertEquals("shop", from.getString("name"));
+            assertTrue(from.getBoolean("verified"));
+        }
+        assertEquals(400, post("publish", "{\"channel\":\"chat:lobby-api\",\"data\":{\"words\":1}}").status());
+        assertEquals(400, post("publish", "{\"channel\":\"chat:no.dots\",\"data\":{\"text\":\"x\"}}").status());
+        assertEquals(400, post("publish", "{\"channel\":\"chat:ok\",\"data\":{\"text\":\"\"}}").status(), "the chat's text rule");
+    }
+
+    @Test
     void disconnectClosesTheConnectionWith1008() throws Exception {
         try (WsClient a = WsClient.connect(server.ws("live"))) {
             a.send("{\"type\":\"publish\",\"channel\":\"comments:who\",\"data\":0}");
