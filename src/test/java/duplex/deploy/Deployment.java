@@ -21,7 +21,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class Deployment {
 
     /** The protocol suites that run against every server; tolerant of suites not written yet. */
-    static final String SMOKE_SUITES = "^duplex\\.[a-z]+\\.(EchoIT|ChatIT|QuotesIT|DeployedWebappIT|OperationsIT)$";
+    static final String SMOKE_SUITES = "^duplex\\.[a-z]+\\.(EchoIT|ChatIT|QuotesIT|DeployedWebappIT|OperationsIT|LiveDeployedIT)$";
+
+    /** The API key every deployed server is started with, for the suites that push through the API. */
+    static final String API_SECRET = "deployed-secret-0123456789";
+    static final String API_KEYS = "suite=" + API_SECRET;
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(4); // Payara on a loaded 2-core machine: up to 2 min seen
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(1);

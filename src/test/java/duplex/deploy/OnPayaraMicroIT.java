@@ -1,5 +1,6 @@
 package duplex.deploy;
 
+import duplex.app.Settings;
 import org.junit.platform.suite.api.AfterSuite;
 import org.junit.platform.suite.api.BeforeSuite;
 import org.junit.platform.suite.api.IncludeClassNamePatterns;
@@ -17,7 +18,7 @@ import org.junit.platform.suite.api.SuiteDisplayName;
 @IncludeClassNamePatterns(Deployment.SMOKE_SUITES)
 public class OnPayaraMicroIT {
 
-    private static final Deployment DEPLOYMENT = new Deployment(() -> new PayaraMicroServer("payara-micro"), false, false);
+    private static final Deployment DEPLOYMENT = new Deployment(() -> new PayaraMicroServer("payara-micro").knob(Settings.API_KEYS, Deployment.API_KEYS), false, false);
 
     @BeforeSuite
     static void deploy() {

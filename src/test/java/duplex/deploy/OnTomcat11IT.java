@@ -1,5 +1,6 @@
 package duplex.deploy;
 
+import duplex.app.Settings;
 import org.junit.platform.suite.api.AfterSuite;
 import org.junit.platform.suite.api.BeforeSuite;
 import org.junit.platform.suite.api.IncludeClassNamePatterns;
@@ -17,7 +18,7 @@ import org.junit.platform.suite.api.SuiteDisplayName;
 @IncludeClassNamePatterns(Deployment.SMOKE_SUITES)
 public class OnTomcat11IT {
 
-    private static final Deployment DEPLOYMENT = new Deployment(() -> TomcatDistribution.tomcat11("tomcat11"), true, true);
+    private static final Deployment DEPLOYMENT = new Deployment(() -> TomcatDistribution.tomcat11("tomcat11").systemProperty(Settings.API_KEYS, Deployment.API_KEYS), true, true);
 
     @BeforeSuite
     static void deploy() {
