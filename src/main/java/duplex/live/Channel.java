@@ -66,6 +66,21 @@ final class Channel implements RoomListener {
     private final CompletableFuture<RoomLink> opened;
     private boolean retired;
     private volatile long emptySince = System.nanoTime();
+    private final Presence presence;
+    /** Presence changes not yet announced, by member id, in the order they happened. */
+    private final Map<String, Member> joinedPending = new LinkedHashMap<>();
+    private final Map<String, Member> leftPending = new LinkedHashMap<>();
+    private boolean presenceScheduled;
+
+    /**
+     * How subscribers of a presence namespace hear of each other.
+     *
+     * @param tick      joins and leaves are gathered this long into one {@code presence} message
+     * @param scheduler where the announcement is scheduled
+     * @param listed    most members a {@code subscribed} answer lists (the count is always there)
+     */
+    record Presence(java.time.Duration tick, java.util.concurrent.ScheduledExecutorService scheduler, int listed) {
+    }
 
     /** A connection subscribed here; {@code member} is what presence shows of it. */
     record Subscriber(Outbox outbox, Member member) {
@@ -77,7 +92,9 @@ final class Channel implements RoomListener {
     /** What {@link #subscribe} did. */
     enum Subscribed { YES, REFUSED_BY_OUTBOX, RETIRED, UNAVAILABLE }
 
-    Channel(ChannelName name, Namespace policy, Bus bus, Clock clock, MemoryBudget budget, long historyMemory, Fanout fanout) {
+    Channel(ChannelName name, Namespace policy, Bus bus, Clock clock, MemoryBudget budget, long historyMemory, Fanout fanout,
+            Presence presence) {
+        this.presence = presence;
         this.name = name;
         this.policy = policy;
         this.clock = clock;
@@ -149,6 +166,11 @@ final class Channel implements RoomListener {
             }
             Boolean recovered = since.isEmpty() ? null : sameStream && replay.size() == seq - after;
             String answer = LiveMessages.subscribed(name.name(), epoch, seq, replay, recovered);
+            if (policy.presence()) {
+                List<Member> everyone = new ArrayList<>(link.members());
+                everyone.add(subscriber.member());
+                answer = LiveMessages.withMembers(answer, everyone, presence.listed());
+            }
             // Registered (and present) before the answer goes out: whoever hears of the subscription
             // from the client finds it here. Nothing is delivered in between: the lock is held.
             subscribers.put(subscriber.outbox().id(), subscriber);
@@ -334,11 +356,71 @@ final class Channel implements RoomListener {
 
     @Override
     public void joined(Member member) {
-        // Presence is read from the link when asked for; nothing is announced on /live yet.
+        synchronized (lock) {
+            if (leftPending.remove(member.id()) == null) {
+                joinedPending.put(member.id(), member);
+            }
+            presenceChanged();
+        }
     }
 
     @Override
     public void left(Member member) {
+        synchronized (lock) {
+            if (joinedPending.remove(member.id()) == null) {
+                leftPending.put(member.id(), member);
+            }
+            presenceChanged();
+        }
+    }
+
+    /** Lock held: announces now (no tick) or makes sure the tick's announcement is scheduled. */
+    private void presenceChanged() {
+        if (presence.tick().isZero()) {
+            announcePresence();
+        } else if (!presenceScheduled) {
+            presenceScheduled = true;
+            try {
+                presence.scheduler().schedule(() -> {
+                    synchronized (lock) {
+                        presenceScheduled = false;
+                        announcePresence();
+                    }
+                }, presence.tick().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                presenceScheduled = false; // shutting down: nobody is left to tell
+            }
+        }
+    }
+
+    /**
+     * One {@code presence} message with the tick's joins and leaves, to every subscriber here
+     * (a member who joined and left within one tick is not announced). Lock held.
+     */
+    private void announcePresence() {
+        if (joinedPending.isEmpty() && leftPending.isEmpty()) {
+            return;
+        }
+        String json = LiveMessages.presence(name.name(), new ArrayList<>(joinedPending.values()), new ArrayList<>(leftPending.values()));
+        joinedPending.clear();
+        leftPending.clear();
+        broadcastPlain(Frame.text(json));
+    }
+
+    /** A frame every subscriber must get (never conflated away). Lock held. */
+    private void broadcastPlain(Frame frame) {
+        if (recipients == null) {
+            recipients = subscribers.values().toArray(Subscriber[]::new);
+        }
+        Fanout.Round round = fanout.round();
+        for (Subscriber s : recipients) {
+            try {
+                round.add(s.outbox(), frame);
+            } catch (RuntimeException e) {
+                // a broken connection is dropped by the next publication, or its close
+            }
+        }
+        round.finish();
     }
 
     @Override

@@ -29,8 +29,10 @@ public final class Channels implements AutoCloseable {
      * @param maxChannels    channels open on this node at once; past it a new one is refused ({@code limit}, 503)
      * @param linger         how long a channel without subscribers stays open
      * @param historyMemory  heap the history of every channel together may hold
+     * @param presenceTick   joins and leaves of a presence namespace are gathered this long into one message
+     * @param membersListed  most members a {@code subscribed} answer of a presence namespace lists
      */
-    public record Limits(int maxChannels, Duration linger, long historyMemory) {
+    public record Limits(int maxChannels, Duration linger, long historyMemory, Duration presenceTick, int membersListed) {
     }
 
     /** Why a channel could not be had. */
@@ -53,6 +55,7 @@ public final class Channels implements AutoCloseable {
     private final Limits limits;
     private final ConcurrentHashMap<String, Channel> open = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> sweeper;
+    private final Channel.Presence presence;
 
     public Channels(Namespaces namespaces, Bus bus, MemoryBudget budget, Fanout fanout, Clock clock, Limits limits,
                     ScheduledExecutorService scheduler) {
@@ -62,6 +65,7 @@ public final class Channels implements AutoCloseable {
         this.fanout = fanout;
         this.clock = clock;
         this.limits = limits;
+        this.presence = new Channel.Presence(limits.presenceTick(), scheduler, limits.membersListed());
         long every = Math.max(100, Math.min(limits.linger().toMillis(), 5000));
         this.sweeper = scheduler.scheduleWithFixedDelay(this::retireIdle, every, every, TimeUnit.MILLISECONDS);
     }
@@ -84,7 +88,7 @@ public final class Channels implements AutoCloseable {
             return new Lookup.Refused(Refusal.TOO_MANY_CHANNELS);
         }
         Channel channel = open.computeIfAbsent(name.name(),
-                n -> new Channel(name, policy.get(), bus, clock, budget, limits.historyMemory(), fanout));
+                n -> new Channel(name, policy.get(), bus, clock, budget, limits.historyMemory(), fanout, presence));
         // A channel the bus could not open is forgotten, so that the next request tries again.
         channel.whenOpen().exceptionally(failure -> {
             Channel.logFailure(name, failure);

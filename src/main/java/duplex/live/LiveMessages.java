@@ -60,6 +60,37 @@ public final class LiveMessages {
         return out.append('}').toString();
     }
 
+    /** A {@code subscribed} answer with {@code "members"} (at most {@code listed}) and {@code "memberCount"}. */
+    static String withMembers(String subscribed, List<Member> members, int listed) {
+        StringBuilder out = new StringBuilder(subscribed.length() + 40 * Math.min(listed, members.size()) + 32);
+        out.append(subscribed, 0, subscribed.length() - 1).append(",\"members\":");
+        appendMembers(out, members.subList(0, Math.min(listed, members.size())));
+        return out.append(",\"memberCount\":").append(members.size()).append('}').toString();
+    }
+
+    /** {@code {"type":"presence","channel":..,"joined":[{"id":..,"user":..}],"left":[..]}}. */
+    public static String presence(String channel, List<Member> joined, List<Member> left) {
+        StringBuilder out = new StringBuilder(64 + 40 * (joined.size() + left.size()));
+        out.append("{\"type\":\"presence\",\"channel\":").append(quote(channel)).append(",\"joined\":");
+        appendMembers(out, joined);
+        out.append(",\"left\":");
+        appendMembers(out, left);
+        return out.append('}').toString();
+    }
+
+    private static void appendMembers(StringBuilder out, List<Member> members) {
+        out.append('[');
+        for (int i = 0; i < members.size(); i++) {
+            Member m = members.get(i);
+            out.append(i == 0 ? "" : ",").append("{\"id\":").append(quote(m.id()));
+            if (m.verified()) {
+                out.append(",\"user\":").append(quote(m.name()));
+            }
+            out.append('}');
+        }
+        out.append(']');
+    }
+
     public static String unsubscribed(String channel) {
         return "{\"type\":\"unsubscribed\",\"channel\":" + quote(channel) + "}";
     }

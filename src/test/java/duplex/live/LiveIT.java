@@ -6,6 +6,11 @@ import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.List;
 import java.util.Map;
@@ -22,9 +27,14 @@ class LiveIT {
     private static final AtomicInteger names = new AtomicInteger();
 
     @BeforeAll
-    static void start() {
+    static void start(@TempDir Path dir) throws IOException {
+        // The shipped namespaces, and one that keeps presence without a login.
+        Path namespaces = Files.writeString(dir.resolve("namespaces.json"), "{\"news\": {\"history\": 100},"
+                + " \"comments\": {\"clientPublish\": true, \"history\": 200}, \"scores\": {\"history\": 1, \"conflate\": true},"
+                + " \"rooms\": {\"presence\": true, \"authenticated\": true}, \"crowd\": {\"presence\": true}}");
         server = DuplexServer.embedded(Map.of("duplex.live.max-channels-per-connection", "3",
-                "duplex.live.max-publication-bytes", "256", "duplex.live.publishes-per-second", "2"));
+                "duplex.live.max-publication-bytes", "256", "duplex.live.publishes-per-second", "2",
+                "duplex.live.namespaces", namespaces.toString(), "duplex.chat.presence-tick", "0s"));
     }
 
     @AfterAll
@@ -211,6 +221,27 @@ class LiveIT {
             for (int seq = 1; seq <= acked; seq++) {
                 assertEquals(seq, watcher.next("pub").getInt("seq"), "what was acked, gapless");
             }
+        }
+    }
+
+    @Test
+    void inAPresenceNamespaceSubscribersAreListedAndHearWhoComesAndGoes() {
+        String channel = fresh("crowd");
+        try (LiveClient alice = client()) {
+            alice.subscribe(channel);
+            JsonObject first = alice.next("subscribed");
+            assertEquals(1, first.getInt("memberCount"), first.toString());
+            String aliceId = first.getJsonArray("members").getJsonObject(0).getString("id");
+            assertEquals(aliceId, alice.next("presence").getJsonArray("joined").getJsonObject(0).getString("id"));
+            try (LiveClient bob = client()) {
+                bob.subscribe(channel);
+                JsonObject second = bob.next("subscribed");
+                assertEquals(2, second.getInt("memberCount"), second.toString());
+                String bobId = alice.next("presence").getJsonArray("joined").getJsonObject(0).getString("id");
+                assertEquals(second.getJsonArray("members").getJsonObject(1).getString("id"), bobId);
+            }
+            JsonObject left = alice.next("presence");
+            assertEquals(1, left.getJsonArray("left").size(), "bob's close is announced: " + left);
         }
     }
 
