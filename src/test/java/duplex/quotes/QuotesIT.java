@@ -1,6 +1,6 @@
 package duplex.quotes;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -21,15 +21,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * /quotes over real sockets with default settings (10 ticks per second per symbol). Runs on
- * embedded Tyrus by default and unchanged against a deployed server given -Dduplex.baseUrl.
+ * embedded Tyrus by default and unchanged on the server -Dduplex.server names or a deployed
+ * server given -Dduplex.baseUrl.
  */
 class QuotesIT {
 
-    private static DuplexServer server;
+    private static ServerUnderTest server;
 
     @BeforeAll
     static void start() {
-        server = DuplexServer.start();
+        server = ServerUnderTest.configured("QuotesIT", false);
     }
 
     @AfterAll

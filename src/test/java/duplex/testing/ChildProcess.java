@@ -100,7 +100,8 @@ public final class ChildProcess implements AutoCloseable {
         return child;
     }
 
-    private static Path freshLog(String name) {
+    /** {@code target/cluster-logs/NAME.log}, emptied at the first start of NAME in this test run. */
+    static Path freshLog(String name) {
         try {
             Files.createDirectories(LOGS);
             Path log = LOGS.resolve(name + ".log");
