@@ -1,13 +1,14 @@
 package duplex.chat;
 
 import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
 import duplex.testing.TyrusServer;
 import duplex.testing.SilentPeer;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.net.URI;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * unchanged on the server -Dduplex.server names or a deployed server given -Dduplex.baseUrl.
  * Every test uses rooms of its own.
  */
+@ExtendWith(ServerUnderTestExtension.class)
 class ChatIT {
 
     private static final String TIMESTAMP = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z";
@@ -39,13 +41,8 @@ class ChatIT {
     private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        server = ServerUnderTest.configured("ChatIT", false);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     /** A room no other test (or earlier run against the same server) uses. */

@@ -1,11 +1,12 @@
 package duplex.echo;
 
 import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
 import duplex.testing.TyrusServer;
 import duplex.testing.WsClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * -Dduplex.server names or a deployed server given -Dduplex.baseUrl (the deployment tests do
  * that), so it uses only default settings.
  */
+@ExtendWith(ServerUnderTestExtension.class)
 class EchoIT {
 
     private static final int MAX_TEXT = 65_536;
@@ -35,13 +37,8 @@ class EchoIT {
     private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        server = ServerUnderTest.configured("EchoIT", false);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     private static WsClient echo(String... subprotocols) {

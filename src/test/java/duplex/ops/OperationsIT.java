@@ -2,12 +2,13 @@ package duplex.ops;
 
 import duplex.testing.Scrape;
 import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.StringReader;
 import java.net.http.HttpResponse;
@@ -23,18 +24,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * run it on Tomcat 11, Tomcat 10.1 and Payara Micro). Other tests may share a
  * deployed server, so figures are checked as changes, never as absolute values.
  */
+@ExtendWith(ServerUnderTestExtension.class)
+@ServerUnderTestExtension.NeedsServlets
 class OperationsIT {
 
     private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        server = ServerUnderTest.configured("OperationsIT", true);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     private static JsonObject json(String text) {

@@ -1,11 +1,12 @@
 package duplex.quotes;
 
 import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Instant;
 import java.util.HashSet;
@@ -24,18 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * embedded Tyrus by default and unchanged on the server -Dduplex.server names or a deployed
  * server given -Dduplex.baseUrl.
  */
+@ExtendWith(ServerUnderTestExtension.class)
 class QuotesIT {
 
     private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        server = ServerUnderTest.configured("QuotesIT", false);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     private static List<String> symbolsOf(JsonObject snapshot) {

@@ -17,8 +17,8 @@ import java.util.Optional;
  * What only some of them can do (restart, kill, their log, the running {@link Duplex}) is on
  * their own classes, or {@link InJvm}.
  *
- * <p>{@link #configured} starts the one the configuration names; the other factories give an
- * embedded server with knobs of its own.
+ * <p>{@link #configured} starts the one the configuration names ({@link ServerUnderTestExtension}
+ * does that once per test class); the other factories give an embedded server with knobs of its own.
  */
 public interface ServerUnderTest extends AutoCloseable {
 
