@@ -76,6 +76,7 @@ public final class TomcatServer implements ServerUnderTest.InJvm {
         // (which would map JSPs to a servlet that is not on the class path).
         Tomcat.addServlet(context, "default", new DefaultServlet());
         context.addServletMappingDecoded("/", "default");
+        context.addWelcomeFile("index.html"); // as the default web.xml would: the context root serves the index page
         Tomcat.addDefaultMimeTypeMappings(context);
         return start(tomcat, context);
     }
