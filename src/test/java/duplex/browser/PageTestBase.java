@@ -1,11 +1,13 @@
 package duplex.browser;
 
 import duplex.testing.Browser;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.WarServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 import java.net.URI;
+import java.util.Map;
 
 /**
  * What every page test shares: the built WAR in a Tomcat of its own ({@link WarServer}), started
@@ -22,7 +24,7 @@ abstract class PageTestBase {
     @BeforeAll
     static void startServerAndBrowser() {
         Browser.assumeAvailable();
-        server = WarServer.start();
+        server = ServerUnderTest.war("pages", Map.of());
         browser = Browser.named("alice");
     }
 

@@ -1,6 +1,6 @@
 package duplex.chat;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -31,17 +31,17 @@ final class ChatClient implements AutoCloseable {
     }
 
     /** Connects to {@code chat/ROOM?QUERY} without reading anything. */
-    static ChatClient connect(DuplexServer server, String room, String query) {
+    static ChatClient connect(ServerUnderTest server, String room, String query) {
         String path = "chat/" + room + (query == null || query.isEmpty() ? "" : "?" + query);
         return new ChatClient(WsClient.connect(server.ws(path)));
     }
 
     /** Joins and takes the welcome, which must be the first message. */
-    static ChatClient join(DuplexServer server, String room, String name) {
+    static ChatClient join(ServerUnderTest server, String room, String name) {
         return joinWith(server, room, name == null ? "" : "name=" + encode(name));
     }
 
-    static ChatClient joinWith(DuplexServer server, String room, String query) {
+    static ChatClient joinWith(ServerUnderTest server, String room, String query) {
         ChatClient client = connect(server, room, query);
         JsonObject first = client.next();
         assertEquals("welcome", first.getString("type"), "the first message is the welcome: " + first);

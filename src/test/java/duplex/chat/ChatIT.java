@@ -1,12 +1,14 @@
 package duplex.chat;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
+import duplex.testing.TyrusServer;
 import duplex.testing.SilentPeer;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.net.URI;
@@ -28,22 +30,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * /chat/{room} over real sockets, default settings only: it runs on embedded Tyrus by default and
- * unchanged against a deployed server given -Dduplex.baseUrl. Every test uses rooms of its own.
+ * unchanged on the server -Dduplex.server names or a deployed server given -Dduplex.baseUrl.
+ * Every test uses rooms of its own.
  */
+@ExtendWith(ServerUnderTestExtension.class)
 class ChatIT {
 
     private static final String TIMESTAMP = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z";
 
-    private static DuplexServer server;
+    private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        server = DuplexServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     /** A room no other test (or earlier run against the same server) uses. */
@@ -224,7 +223,7 @@ class ChatIT {
             bob.ws.socket().abort(); // no close frame: the TCP connection just ends
             // Tyrus and Tomcat report the vanished peer at once. Payara sometimes does not; then
             // the heartbeat finds it, within two ping intervals (30 s each by default).
-            Duration within = server.isEmbedded() ? WsClient.TIMEOUT : Duration.ofSeconds(90);
+            Duration within = server instanceof TyrusServer ? WsClient.TIMEOUT : Duration.ofSeconds(90);
             long deadline = System.nanoTime() + within.toNanos();
             JsonObject left = alice.next(within);
             while (!left.getString("type").equals("left")) {
@@ -482,7 +481,7 @@ class ChatIT {
             assertEquals("🚀".repeat(Names.MAX_TEXT), message.getString("text"));
             alice.sendRaw("{\"type\":\"say\",\"text\":\"" + "x".repeat(40_000) + "\"}");
             int code = alice.ws.awaitClose().code();
-            if (server.isEmbedded()) {
+            if (server instanceof TyrusServer) {
                 assertEquals(1009, code);
             } else {
                 // Known gap: Tomcat closes at its whole-message buffer with the rest of the frame
@@ -604,10 +603,10 @@ class ChatIT {
                         return null;
                     }));
                 }
-                if (server.isEmbedded()) {
+                if (server instanceof TyrusServer tyrus) {
                     running.add(pool.submit(() -> {
                         while (!stop.get()) {
-                            peakPending.accumulateAndGet(server.duplex().connections().pendingBytes("chat"), Math::max);
+                            peakPending.accumulateAndGet(tyrus.duplex().connections().pendingBytes("chat"), Math::max);
                             TimeUnit.MILLISECONDS.sleep(5);
                         }
                         return null;
@@ -653,13 +652,13 @@ class ChatIT {
                 SilentPeer.Drained drained = stalled.drainUntilClose();
                 System.out.printf("chat: the stalled peer had %d messages waiting in its socket, then close %d \"%s\"%n",
                         drained.dataFrames(), drained.closeCode(), drained.closeReason());
-                if (server.isEmbedded()) {
+                if (server instanceof TyrusServer tyrus) {
                     assertEquals(1008, drained.closeCode());
                     assertEquals("slow consumer", drained.closeReason());
-                    long bound = server.duplex().settings().outboxMaxBytes();
+                    long bound = tyrus.duplex().settings().outboxMaxBytes();
                     assertTrue(peakPending.get() <= bound + (senders + 1) * 16L * (text.length() + 200),
                             "memory stayed bounded: peak " + peakPending.get());
-                    long after = server.duplex().connections().pendingBytes("chat");
+                    long after = tyrus.duplex().connections().pendingBytes("chat");
                     assertTrue(after < bound / 4, "the stalled outbox was freed: " + after);
                 } else {
                     // A deployed container may give up the close handshake towards a peer that

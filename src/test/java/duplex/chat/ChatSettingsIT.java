@@ -1,6 +1,7 @@
 package duplex.chat;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.RawWebSocket;
 import duplex.testing.SilentPeer;
 import duplex.testing.WsClient;
@@ -23,7 +24,7 @@ class ChatSettingsIT {
 
     @Test
     void historyFollowsItsKnobAndAGapIsReportedAsNotRecovered() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.history", "5"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.history", "5"));
              ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
             for (int i = 1; i <= 8; i++) {
                 alice.say("m" + i);
@@ -42,7 +43,7 @@ class ChatSettingsIT {
                 assertEquals(List.of(4L, 5L, 6L, 7L, 8L), seqs(bob.welcome));
             }
         }
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.history", "0"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.history", "0"));
              ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
             alice.say("not kept");
             alice.messages(1);
@@ -55,7 +56,7 @@ class ChatSettingsIT {
 
     @Test
     void theFrameLimitFollowsItsKnob() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-frame-chars", "4096"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.max-frame-chars", "4096"));
              ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
             String prefix = "{\"type\":\"say\",\"text\":\"fits\",\"pad\":\"";
             String atLimit = prefix + "p".repeat(4096 - prefix.length() - 2) + "\"}";
@@ -69,7 +70,7 @@ class ChatSettingsIT {
 
     @Test
     void theRateLimitFollowsItsKnobs() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of(
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of(
                 "duplex.rate-limit.per-second", "0.05", "duplex.rate-limit.burst", "2", "duplex.rate-limit.strikes", "3"));
              ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
             for (int i = 0; i < 6; i++) {
@@ -88,7 +89,7 @@ class ChatSettingsIT {
 
     @Test
     void withoutLingerAnEmptyRoomIsDroppedWithItsHistory() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.room-linger", "0"))) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.room-linger", "0"))) {
             try (ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
                 alice.say("one");
                 alice.say("two");
@@ -107,7 +108,7 @@ class ChatSettingsIT {
 
     @Test
     void anEmptyRoomLingersThenIsSweptAway() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.room-linger", "1500ms"))) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.room-linger", "1500ms"))) {
             try (ChatClient alice = ChatClient.join(server, "lobby", "Alice")) {
                 alice.say("kept");
                 alice.messages(1);
@@ -123,7 +124,7 @@ class ChatSettingsIT {
 
     @Test
     void aLargeRoomsWelcomeListsTheFirstMembersAndTheRestComeInPages() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.members-page", "2"))) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.members-page", "2"))) {
             List<ChatClient> early = new java.util.ArrayList<>();
             try {
                 for (String name : List.of("A", "B", "C", "D", "E")) {
@@ -208,7 +209,7 @@ class ChatSettingsIT {
     @Test
     void underOverloadEveryMemberThatKeepsUpGetsEveryAcceptedMessageInOrder() throws Exception {
         int messages = 1500;
-        try (DuplexServer server = DuplexServer.embedded(Map.of(
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of(
                 "duplex.rate-limit.per-second", "1000000", "duplex.rate-limit.burst", "1000000",
                 "duplex.rate-limit.per-address", "10000000", "duplex.outbox.max-messages", "200",
                 "duplex.memory.per-address", "1073741824", "duplex.memory.total", "1073741824"))) {
@@ -253,7 +254,7 @@ class ChatSettingsIT {
 
     @Test
     void pastTheRoomCapANewRoomIsRefusedWith1013() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-rooms", "1"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.max-rooms", "1"));
              ChatClient alice = ChatClient.join(server, "one", "Alice")) {
             try (ChatClient bob = ChatClient.connect(server, "two", "name=Bob")) {
                 WsClient.Closed closed = bob.ws.awaitClose();
@@ -268,7 +269,7 @@ class ChatSettingsIT {
 
     @Test
     void aPeerThatStopsAnsweringPingsIsFreedAndAnnouncedAsLeft() throws Exception {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.ping-interval", "300ms"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.ping-interval", "300ms"));
              ChatClient alice = ChatClient.join(server, "lobby", "Alice");
              SilentPeer silent = SilentPeer.connect(server.ws("chat/lobby?name=Silent"))) {
             JsonObject joined = alice.nextOfType("joined");
@@ -297,7 +298,7 @@ class ChatSettingsIT {
      */
     @Test
     void oneAddressMayCreateItsShareOfRoomsAndNoMore() throws Exception {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.chat.max-rooms-per-address", "5"))) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.chat.max-rooms-per-address", "5"))) {
             InetAddress from = InetAddress.getByName("127.0.7.2");
             for (int n = 0; n <= 5; n++) {
                 URI uri = server.ws("chat/own-" + n);

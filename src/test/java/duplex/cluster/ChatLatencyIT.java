@@ -1,6 +1,7 @@
 package duplex.cluster;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.RedisServer;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class ChatLatencyIT {
     @Test
     void localBusThenRedisBus() {
         long[] local;
-        try (DuplexServer server = DuplexServer.embedded(knobs())) {
+        try (TyrusServer server = ServerUnderTest.tyrus(knobs())) {
             local = measure(server);
         }
         assumeTrue(RedisServer.installed(), "redis-server is not installed");
@@ -46,7 +47,7 @@ class ChatLatencyIT {
         try (RedisServer redisServer = RedisServer.start("redis-latency")) {
             Map<String, String> knobs = knobs();
             knobs.put("duplex.redis-url", redisServer.url());
-            try (DuplexServer server = DuplexServer.embedded(knobs)) {
+            try (TyrusServer server = ServerUnderTest.tyrus(knobs)) {
                 redis = measure(server);
             }
         }
@@ -63,7 +64,7 @@ class ChatLatencyIT {
     }
 
     /** Sorted send-to-receive times in nanoseconds, after a warm-up. */
-    private static long[] measure(DuplexServer server) {
+    private static long[] measure(TyrusServer server) {
         try (WsClient client = WsClient.connect(server.ws("chat/latency?name=probe"))) {
             assertTrue(client.nextText().contains("\"welcome\""));
             for (int i = 0; i < WARMUP; i++) {

@@ -2,7 +2,8 @@ package duplex.cluster;
 
 import duplex.testing.NginxServer;
 import duplex.testing.RedisServer;
-import duplex.testing.TomcatNode;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.WarServer;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,32 +28,32 @@ final class Cluster implements AutoCloseable {
             "DUPLEX_CHAT_MEMBERS_PAGE", "3");
 
     final RedisServer redis;
-    final List<TomcatNode> nodes = new ArrayList<>();
+    final List<WarServer> nodes = new ArrayList<>();
     final NginxServer nginx;
 
     Cluster(int nodeCount) {
         redis = RedisServer.start("redis-cluster");
         Map<String, String> environment = new HashMap<>(KNOBS);
         environment.put("DUPLEX_REDIS_URL", redis.url());
-        List<CompletableFuture<TomcatNode>> starting = new ArrayList<>();
+        List<CompletableFuture<WarServer>> starting = new ArrayList<>();
         for (int i = 1; i <= nodeCount; i++) {
             String name = "node" + i;
             // in parallel: each JVM start takes seconds on a loaded machine
-            starting.add(CompletableFuture.supplyAsync(() -> TomcatNode.start(name, environment)));
+            starting.add(CompletableFuture.supplyAsync(() -> ServerUnderTest.war(name, environment)));
         }
         try {
-            for (CompletableFuture<TomcatNode> node : starting) {
+            for (CompletableFuture<WarServer> node : starting) {
                 nodes.add(node.join());
             }
         } catch (RuntimeException e) {
-            starting.forEach(f -> f.thenAccept(TomcatNode::close));
+            starting.forEach(f -> f.thenAccept(WarServer::close));
             redis.close();
             throw e;
         }
-        nginx = NginxServer.start(nodes.stream().map(TomcatNode::port).toList());
+        nginx = NginxServer.start(nodes.stream().map(WarServer::port).toList());
     }
 
-    TomcatNode node(int i) {
+    WarServer node(int i) {
         return nodes.get(i - 1);
     }
 
@@ -65,7 +66,7 @@ final class Cluster implements AutoCloseable {
         if (nginx != null) {
             nginx.close();
         }
-        nodes.forEach(TomcatNode::close);
+        nodes.forEach(WarServer::close);
         redis.close();
     }
 }

@@ -92,7 +92,7 @@ class ClusterIT {
 
     // ------------------------------------------------------------------ chat across nodes
 
-    private static URI chat(duplex.testing.TomcatNode node, String room, String query) {
+    private static URI chat(duplex.testing.WarServer node, String room, String query) {
         return node.ws("chat/" + room + "?" + query);
     }
 
@@ -359,7 +359,7 @@ class ClusterIT {
         assertFalse(log.contains("failed to stop it"), "a thread left running on undeploy:\n" + log);
         assertFalse(log.contains("ThreadLocal"), "a ThreadLocal left behind on undeploy:\n" + log);
         await().atMost(Duration.ofSeconds(20)).until(() -> redis.sync().keys("duplex:node:*").size() == 1);
-        node.start();
+        node.restart();
         await().atMost(Duration.ofSeconds(20)).until(() -> redis.sync().keys("duplex:node:*").size() == 2);
     }
 }

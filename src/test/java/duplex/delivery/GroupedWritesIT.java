@@ -1,8 +1,9 @@
 package duplex.delivery;
 
 import duplex.testing.Scrape;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.SilentPeer;
-import duplex.testing.TomcatNode;
+import duplex.testing.WarServer;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -57,7 +58,7 @@ class GroupedWritesIT {
 
     /** Runs the overload on a fresh Tomcat; returns the chat endpoint's messages sent and writes. */
     private static Map<String, Double> overload(Map<String, String> knobs) throws Exception {
-        try (TomcatNode tomcat = TomcatNode.start("grouped-writes", knobs)) {
+        try (WarServer tomcat = ServerUnderTest.war("grouped-writes", knobs)) {
             List<WsClient> readers = new ArrayList<>();
             List<SilentPeer> stalled = new ArrayList<>();
             WsClient sender = join(tomcat, "Sender");
@@ -102,7 +103,7 @@ class GroupedWritesIT {
         }
     }
 
-    private static WsClient join(TomcatNode tomcat, String name) {
+    private static WsClient join(WarServer tomcat, String name) {
         WsClient ws = WsClient.connect(tomcat.ws("chat/grouped?name=" + name));
         while (!parse(ws.nextText()).getString("type").equals("welcome")) {
             // presence of earlier members may come first on a reconnect; not here, but harmless

@@ -1,6 +1,7 @@
 package duplex.delivery;
 
 import duplex.app.Duplex;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class SendTimeoutIT {
 
     @Test
     void aStuckSendClosesTheConnectionOnTomcat() {
-        try (TomcatServer server = TomcatServer.war(KNOBS)) {
+        try (TomcatServer server = ServerUnderTest.tomcat(KNOBS)) {
             stallAndAwaitClose(server.duplex(), server.ws("echo"));
         }
     }

@@ -1,6 +1,6 @@
 package duplex.deploy;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -37,8 +37,8 @@ class DeployedWebappIT {
 
     @BeforeAll
     static void deployedOnly() {
-        assumeTrue(DuplexServer.deployed().isPresent(), "needs a deployed server (-Dduplex.baseUrl)");
-        base = DuplexServer.deployed().orElseThrow();
+        assumeTrue(ServerUnderTest.deployed().isPresent(), "needs a deployed server (-Dduplex.baseUrl)");
+        base = ServerUnderTest.deployed().orElseThrow();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package duplex.deploy;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,12 +52,12 @@ final class Deployment {
 
     void deploy() {
         server = ServerProcess.startFresh(factory, START_TIMEOUT);
-        System.setProperty(DuplexServer.BASE_URL_PROPERTY, server.baseUrl().toString());
+        System.setProperty(ServerUnderTest.BASE_URL_PROPERTY, server.base().toString());
         suiteStarted = System.nanoTime();
     }
 
     void undeployAndCheckLog() {
-        System.clearProperty(DuplexServer.BASE_URL_PROPERTY);
+        System.clearProperty(ServerUnderTest.BASE_URL_PROPERTY);
         if (server == null) {
             return;
         }

@@ -23,6 +23,7 @@ public final class PayaraMicroServer extends ServerProcess {
     }
 
     /** A Duplex knob for this server, as the environment variable it reads (Payara has no -D here). */
+    @Override
     public PayaraMicroServer knob(String name, String value) {
         environment.put(duplex.app.Config.environmentName(name), value);
         return this;

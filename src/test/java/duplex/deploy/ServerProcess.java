@@ -1,6 +1,7 @@
 package duplex.deploy;
 
 import duplex.testing.ChildProcess;
+import duplex.testing.ServerUnderTest;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -29,7 +30,7 @@ import java.util.stream.Stream;
  * {@link ChildProcess} kills whatever a test left running when the JVM exits, so a failed or
  * interrupted run never leaves a server behind.
  */
-public abstract class ServerProcess implements AutoCloseable {
+public abstract class ServerProcess implements ServerUnderTest {
 
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -48,6 +49,24 @@ public abstract class ServerProcess implements AutoCloseable {
         this.port = ChildProcess.freePort();
     }
 
+    /**
+     * A server of this kind, not started: {@code tomcat11}, {@code tomcat10} or {@code payara},
+     * with these Duplex knobs ({@code duplex.x -> value}).
+     */
+    public static ServerProcess of(String kind, String name, Map<String, String> knobs) {
+        ServerProcess server = switch (kind) {
+            case "tomcat11" -> TomcatDistribution.tomcat11(name);
+            case "tomcat10" -> TomcatDistribution.tomcat10(name);
+            case "payara" -> new PayaraMicroServer(name);
+            default -> throw new IllegalArgumentException("tomcat11, tomcat10 or payara, not " + kind);
+        };
+        knobs.forEach(server::knob);
+        return server;
+    }
+
+    /** Sets a Duplex knob ({@code duplex.x}) for the server, the way this server passes it on. */
+    public abstract ServerProcess knob(String name, String value);
+
     /** The command line that starts the server on {@link #port} with the WAR deployed. */
     protected abstract List<String> command() throws IOException;
 
@@ -56,6 +75,7 @@ public abstract class ServerProcess implements AutoCloseable {
         return Map.of();
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -68,7 +88,8 @@ public abstract class ServerProcess implements AutoCloseable {
         return port;
     }
 
-    public URI baseUrl() {
+    @Override
+    public URI base() {
         return URI.create("http://localhost:" + port + "/duplex/");
     }
 
@@ -103,7 +124,7 @@ public abstract class ServerProcess implements AutoCloseable {
         launch();
         try {
             // An exception thrown by the condition ends the wait at once and reaches the caller as it is.
-            Awaitility.await(name + " serving " + baseUrl()).atMost(timeout).pollInterval(Duration.ofMillis(200))
+            Awaitility.await(name + " serving " + base()).atMost(timeout).pollInterval(Duration.ofMillis(200))
                     .pollInSameThread().until(() -> {
                         if (!process.isAlive()) {
                             throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting:\n" + tail(40));
@@ -112,11 +133,11 @@ public abstract class ServerProcess implements AutoCloseable {
                             kill();
                             throw new PortTaken(name + ": port " + port + " was taken between choosing it and binding it");
                         }
-                        return status(baseUrl()) == 200;
+                        return status(base()) == 200;
                     });
         } catch (ConditionTimeoutException e) {
             kill();
-            throw new IllegalStateException(name + " did not serve " + baseUrl() + " within " + timeout + ":\n" + tail(40));
+            throw new IllegalStateException(name + " did not serve " + base() + " within " + timeout + ":\n" + tail(40));
         }
         startTime = Duration.ofNanos(System.nanoTime() - began);
         return this;

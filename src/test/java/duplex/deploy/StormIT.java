@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -84,15 +85,8 @@ class StormIT {
 
     @BeforeAll
     static void start() {
-        tomcat = ServerProcess.startFresh(() -> switch (SERVER) {
-            case "tomcat11" -> TomcatDistribution.tomcat11("tomcat11-storms")
-                    .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
-            case "tomcat10" -> TomcatDistribution.tomcat10("tomcat10-storms")
-                    .systemProperty("duplex.rate-limit.per-second", "10000").systemProperty("duplex.rate-limit.burst", "10000");
-            case "payara" -> new PayaraMicroServer("payara-storms")
-                    .knob("duplex.rate-limit.per-second", "10000").knob("duplex.rate-limit.burst", "10000");
-            default -> throw new IllegalArgumentException("storm.server: tomcat11, tomcat10 or payara, not " + SERVER);
-        }, Duration.ofMinutes(4));
+        tomcat = ServerProcess.startFresh(() -> ServerProcess.of(SERVER, SERVER + "-storms",
+                Map.of("duplex.rate-limit.per-second", "10000", "duplex.rate-limit.burst", "10000")), Duration.ofMinutes(4));
         jvm = new JvmProbe(tomcat.pid());
         if (WARM_UP) {
             warmUp();
@@ -127,7 +121,7 @@ class StormIT {
     @BeforeEach
     void crowd(TestInfo test) {
         crowd = new Crowd(new InetSocketAddress("127.0.0.1", tomcat.port()));
-        bystander = new Bystander(tomcat.baseUrl());
+        bystander = new Bystander(tomcat.base());
         room = "storm" + (++roomCounter);
         storm = test.getTestMethod().orElseThrow().getName();
         heapBaseline = jvm.heapUsedAfterFullGc();

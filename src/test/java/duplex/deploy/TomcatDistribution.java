@@ -45,6 +45,12 @@ public final class TomcatDistribution extends ServerProcess {
         return this;
     }
 
+    /** A Duplex knob, as a -D option. */
+    @Override
+    public TomcatDistribution knob(String name, String value) {
+        return systemProperty(name, value);
+    }
+
     public Path deployedWar() {
         return base.resolve("webapps").resolve("duplex.war");
     }

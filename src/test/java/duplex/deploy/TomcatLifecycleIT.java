@@ -99,7 +99,7 @@ class TomcatLifecycleIT {
             assertTrue(undeployLog.stream().anyMatch(l -> l.contains("Duplex stopped")), "Duplex stopped is logged on undeploy");
             List<ServerLog.Problem> problems = ServerLog.problems(undeployLog, true);
             assertTrue(problems.isEmpty(), () -> ServerLog.describe(tomcat, problems));
-            assertEquals(404, ServerProcess.status(tomcat.baseUrl()), "the application is gone");
+            assertEquals(404, ServerProcess.status(tomcat.base()), "the application is gone");
         } finally {
             clients.forEach(WsClient::close);
         }
@@ -107,7 +107,7 @@ class TomcatLifecycleIT {
         // Deployed again, it serves again: the undeploy left nothing that blocks a redeploy.
         tomcat.redeploy();
         ServerProcess.awaitQuietly("the redeployed application serving", Duration.ofSeconds(60), Duration.ofMillis(200),
-                () -> ServerProcess.status(tomcat.baseUrl()) == 200);
+                () -> ServerProcess.status(tomcat.base()) == 200);
         try (WsClient client = WsClient.connect(echoUri(), "echo")) {
             client.send("redeployed");
             assertEquals("redeployed", client.nextText());
@@ -140,7 +140,7 @@ class TomcatLifecycleIT {
             assertTrue(bad.awaitLog("Invalid value 'soon' for duplex.idle-timeout (environment DUPLEX_IDLE_TIMEOUT)", Duration.ofMinutes(2)),
                     () -> "no message naming the knob in " + bad.log() + ":\n" + bad.tail(30));
             assertTrue(bad.awaitLog("Server startup in", Duration.ofMinutes(1)), "Tomcat itself starts");
-            assertEquals(404, ServerProcess.status(bad.baseUrl()), "the application is not available");
+            assertEquals(404, ServerProcess.status(bad.base()), "the application is not available");
         }
     }
 

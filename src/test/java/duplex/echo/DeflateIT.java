@@ -1,7 +1,8 @@
 package duplex.echo;
 
 import duplex.app.Settings;
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.RawWebSocket;
 import duplex.testing.TomcatServer;
 import org.junit.jupiter.api.Test;
@@ -37,14 +38,14 @@ class DeflateIT {
 
     @Test
     void tomcatDeclinesTheOfferByDefault() {
-        try (TomcatServer tomcat = TomcatServer.war(Map.of())) {
+        try (TomcatServer tomcat = ServerUnderTest.tomcat(Map.of())) {
             assertDeclined(tomcat.ws("echo"));
         }
     }
 
     @Test
     void tomcatNegotiatesItWhenTheKnobIsOnAndCompressedFramesGoRoundEcho() throws Exception {
-        try (TomcatServer tomcat = TomcatServer.war(ON);
+        try (TomcatServer tomcat = ServerUnderTest.tomcat(ON);
              RawWebSocket ws = RawWebSocket.open(tomcat.ws("echo"), OFFER)) {
             String extensions = ws.response().header("Sec-WebSocket-Extensions");
             assertTrue(extensions != null && extensions.startsWith("permessage-deflate"), "101 carried " + extensions);
@@ -65,14 +66,14 @@ class DeflateIT {
 
     @Test
     void tyrusDeclinesTheOfferByDefault() {
-        try (DuplexServer tyrus = DuplexServer.embedded(Map.of())) {
+        try (TyrusServer tyrus = ServerUnderTest.tyrus(Map.of())) {
             assertDeclined(tyrus.ws("echo"));
         }
     }
 
     @Test
     void tyrusHasNoDeflateToNegotiateEvenWithTheKnobOn() {
-        try (DuplexServer tyrus = DuplexServer.embedded(ON)) {
+        try (TyrusServer tyrus = ServerUnderTest.tyrus(ON)) {
             assertDeclined(tyrus.ws("echo"));
         }
     }

@@ -1,10 +1,12 @@
 package duplex.echo;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
+import duplex.testing.TyrusServer;
 import duplex.testing.WsClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,24 +24,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * /echo over real sockets. Runs on embedded Tyrus by default, and unchanged against a deployed
- * server given -Dduplex.baseUrl (the deployment tests do that), so it uses only default settings.
+ * /echo over real sockets. Runs on embedded Tyrus by default, and unchanged on the server
+ * -Dduplex.server names or a deployed server given -Dduplex.baseUrl (the deployment tests do
+ * that), so it uses only default settings.
  */
+@ExtendWith(ServerUnderTestExtension.class)
 class EchoIT {
 
     private static final int MAX_TEXT = 65_536;
     private static final int MAX_BINARY = 1_048_576;
 
-    private static DuplexServer server;
+    private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        server = DuplexServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     private static WsClient echo(String... subprotocols) {
@@ -135,8 +134,8 @@ class EchoIT {
      * count, or a deployed server's {@code /health}.
      */
     private static int openOnServer() throws Exception {
-        if (server.isEmbedded()) {
-            return server.duplex().connections().count();
+        if (server instanceof ServerUnderTest.InJvm inJvm) {
+            return inJvm.duplex().connections().count();
         }
         java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(server.http("health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -186,7 +185,7 @@ class EchoIT {
     @Test
     void pagesAreServedWhenDeployed() throws Exception {
         // Only a servlet container serves the pages; embedded Tyrus serves WebSockets alone.
-        org.junit.jupiter.api.Assumptions.assumeFalse(server.isEmbedded(), "pages need a servlet container");
+        org.junit.jupiter.api.Assumptions.assumeFalse(server instanceof TyrusServer, "pages need a servlet container");
         var http = java.net.http.HttpClient.newHttpClient();
         for (String page : Arrays.asList("", "index.html", "echo.html")) {
             var response = http.send(java.net.http.HttpRequest.newBuilder(server.http(page)).build(),

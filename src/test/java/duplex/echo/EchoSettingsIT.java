@@ -1,6 +1,7 @@
 package duplex.echo;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class EchoSettingsIT {
 
     @Test
     void limitsFollowTheirKnobs() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of(
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of(
                 "duplex.echo.max-text-bytes", "10", "duplex.echo.max-binary-bytes", "4"));
              WsClient text = WsClient.connect(server.ws("echo"));
              WsClient binary = WsClient.connect(server.ws("echo"))) {
@@ -30,7 +31,7 @@ class EchoSettingsIT {
 
     @Test
     void idleConnectionsAreClosed() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of(
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of(
                 "duplex.idle-timeout", "1s", "duplex.ping-interval", "0"));
              WsClient client = WsClient.connect(server.ws("echo"))) {
             client.send("once");
@@ -43,7 +44,7 @@ class EchoSettingsIT {
 
     @Test
     void shutdownClosesEveryConnectionWith1001() {
-        DuplexServer server = DuplexServer.embedded(Map.of());
+        TyrusServer server = ServerUnderTest.tyrus(Map.of());
         try (WsClient a = WsClient.connect(server.ws("echo")); WsClient b = WsClient.connect(server.ws("echo"))) {
             // The client's handshake can complete before the server ran @OnOpen: a session not
             // yet registered is not closed by the application but by the container's stop (1011).

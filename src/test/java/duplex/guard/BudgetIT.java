@@ -3,6 +3,7 @@ package duplex.guard;
 import duplex.app.Duplex;
 import duplex.delivery.Outbox;
 import duplex.testing.RawWebSocket;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -100,7 +101,7 @@ class BudgetIT {
     void roomFillingClientsAtFullSpeedStayWithinTheBudgetAndHealthAnswers() throws Exception {
         long total = 64 * MIB;
         long perAddress = 24 * MIB;
-        try (TomcatServer server = TomcatServer.war(Map.of(
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of(
                 "duplex.memory.total", String.valueOf(total),
                 "duplex.memory.per-address", String.valueOf(perAddress),
                 "duplex.chat.max-rooms-per-address", "100"))) {
@@ -181,7 +182,7 @@ class BudgetIT {
 
     @Test
     void oneAddressCannotLockOthersOutOfNewRooms() {
-        try (TomcatServer server = TomcatServer.war(Map.of(
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of(
                 "duplex.chat.max-rooms", "30",
                 "duplex.chat.max-rooms-per-address", "12"))) {
             Duplex duplex = server.duplex();
@@ -220,7 +221,7 @@ class BudgetIT {
     void unfinishedEchoMessagesAreBoundedPerAddressAndInAll() throws Exception {
         long perAddress = 8 * MIB;
         long total = 20 * MIB;
-        try (TomcatServer server = TomcatServer.war(Map.of(
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of(
                 "duplex.memory.total", String.valueOf(total),
                 "duplex.memory.per-address", String.valueOf(perAddress)))) {
             Duplex duplex = server.duplex();
@@ -289,7 +290,7 @@ class BudgetIT {
 
     @Test
     void nonReadingPingFloodersDoNotStopTheSharedScheduler() throws Exception {
-        try (TomcatServer server = TomcatServer.war(Map.of(
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of(
                 "duplex.ping-interval", "1s",
                 "duplex.stats.interval", "200ms"))) {
             List<RawWebSocket> flooders = new ArrayList<>();

@@ -1,6 +1,7 @@
 package duplex.guard;
 
 import duplex.testing.RawWebSocket;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -29,8 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.function.IntSupplier;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first day, each followed by the same health check: a bystander connected before the case saw
  * nothing and still works, a well-behaved client is served at normal speed, no thread died, and
  * the heap returned to its baseline. Subclasses start the server (embedded Tyrus, embedded
- * Tomcat) and describe it, as data, in a {@link ServerUnderTest}. Every case records what it
+ * Tomcat) and describe what it answers, as data, in {@link Expectations}. Every case records what it
  * observed; the record is written to {@code target/hostile-<server>.md} for the closing note.
  */
 abstract class HostileClientCases {
@@ -59,16 +58,15 @@ abstract class HostileClientCases {
 
     static long baselineHeap;
     static Duration baselineRoundTrips;
-    private static ServerUnderTest underTest;
+    private static ServerUnderTest.InJvm underTest;
+    private static Expectations expected;
 
     private WsClient bystander;
     private WsClient chatBystander;
     private String currentCase;
 
     /**
-     * The server under test: a name for the record, the server (closed after the suite), its
-     * URIs, the open connections it counts itself (or -1 where the test cannot see inside it),
-     * and what it is known to answer where servers differ.
+     * What the server under test is known to answer where servers differ.
      *
      * @param missingKeyStatus what this server answers to a handshake without Sec-WebSocket-Key: anything but 101
      * @param closesOnUnmaskedFrames whether this server closes on an unmasked client frame as RFC 6455 5.1
@@ -81,17 +79,17 @@ abstract class HostileClientCases {
      * @param upgradesTokenLists whether this server upgrades a handshake whose Upgrade header lists
      *     tokens (Tomcat does)
      */
-    record ServerUnderTest(String name, AutoCloseable server, Function<String, URI> ws, IntSupplier connections,
-                           int missingKeyStatus, boolean closesOnUnmaskedFrames, int hugeFrameCloseCode,
-                           boolean upgradesTokenLists) {
+    record Expectations(int missingKeyStatus, boolean closesOnUnmaskedFrames, int hugeFrameCloseCode,
+                        boolean upgradesTokenLists) {
     }
 
     static URI ws(String path) {
-        return underTest.ws().apply(path);
+        return underTest.ws(path);
     }
 
+    /** The open connections the server counts itself. */
     static int serverConnections() {
-        return underTest.connections().getAsInt();
+        return underTest.duplex().connections().count();
     }
 
     /** Runs before the subclass's {@code @BeforeAll} starts the server (JUnit runs a superclass's first). */
@@ -107,11 +105,12 @@ abstract class HostileClientCases {
     }
 
     /**
-     * Runs the suite against this server (call it in {@code @BeforeAll}, once the server is up):
-     * warms up and measures what "normal" is on this machine right now.
+     * Runs the suite against this server (call it in {@code @BeforeAll}, once the server is up;
+     * it is closed after the suite): warms up and measures what "normal" is on this machine right now.
      */
-    static void runAgainst(ServerUnderTest server) {
+    static void runAgainst(ServerUnderTest.InJvm server, Expectations answers) {
         underTest = server;
+        expected = answers;
         for (int i = 0; i < 3; i++) {
             roundTrips(); // warm the JIT and the container's pools before measuring
         }
@@ -172,7 +171,7 @@ abstract class HostileClientCases {
     @AfterAll
     static void closeServer() throws Exception {
         if (underTest != null) {
-            underTest.server().close();
+            underTest.close();
             underTest = null;
         }
     }
@@ -221,7 +220,7 @@ abstract class HostileClientCases {
             noKey.put("Sec-WebSocket-Key", null);
             RawWebSocket.Response response = raw.handshake(ws("echo"), noKey);
             record("HTTP " + response.status());
-            assertEquals(underTest.missingKeyStatus(), response.status(), response.statusLine());
+            assertEquals(expected.missingKeyStatus(), response.status(), response.statusLine());
         }
     }
 
@@ -270,7 +269,7 @@ abstract class HostileClientCases {
                     RawWebSocket.Response response = handshakeWithUpgrades(raw, ws("echo"), upgrades, Map.of("Origin", "http://evil.example"));
                     observed.add(upgrades + " -> " + response.status());
                     assertNotEquals(101, response.status(), upgrades + ": " + response.statusLine());
-                    if (underTest.upgradesTokenLists()) {
+                    if (expected.upgradesTokenLists()) {
                         assertEquals(403, response.status(), upgrades + ": " + response.statusLine());
                     } else {
                         assertTrue(response.status() >= 400 && response.status() < 500, upgrades + ": " + response.statusLine());
@@ -284,7 +283,7 @@ abstract class HostileClientCases {
 
     @Test
     void upgradeTokenListsCountAgainstTheAddressLimit() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(underTest.upgradesTokenLists(), "this server does not upgrade such requests");
+        org.junit.jupiter.api.Assumptions.assumeTrue(expected.upgradesTokenLists(), "this server does not upgrade such requests");
         InetAddress address = loopback("127.0.0.3");
         int before = serverConnections();
         int limit = duplex.app.Settings.defaults().maxConnectionsPerAddress();
@@ -374,7 +373,7 @@ abstract class HostileClientCases {
         try (RawWebSocket raw = openEcho()) {
             raw.frame(true, 0, RawWebSocket.TEXT, "unmasked".getBytes(StandardCharsets.UTF_8), false);
             RawWebSocket.Frame frame = raw.readFrame();
-            if (underTest.closesOnUnmaskedFrames()) {
+            if (expected.closesOnUnmaskedFrames()) {
                 assertEquals(RawWebSocket.CLOSE, frame.opcode(), "answered " + frame);
                 record("close " + frame.closeCode() + " \"" + frame.closeReason() + "\"");
                 assertEquals(1002, frame.closeCode());
@@ -426,7 +425,7 @@ abstract class HostileClientCases {
             }
         });
         record("cut off after " + mib(sent[0]) + " MiB of payload had been written");
-        assertEquals(underTest.hugeFrameCloseCode(), code);
+        assertEquals(expected.hugeFrameCloseCode(), code);
     }
 
     @Test
@@ -677,7 +676,7 @@ abstract class HostileClientCases {
             RawWebSocket.Frame close = raw.awaitClose();
             int code = close == null ? 1006 : close.closeCode();
             record("10 MiB text in one frame -> close " + code + (close == null ? "" : " \"" + close.closeReason() + "\""));
-            assertEquals(underTest.hugeFrameCloseCode(), code);
+            assertEquals(expected.hugeFrameCloseCode(), code);
         }
     }
 

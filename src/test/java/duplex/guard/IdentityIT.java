@@ -1,6 +1,7 @@
 package duplex.guard;
 
 import duplex.testing.RawWebSocket;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +27,7 @@ class IdentityIT {
 
     @BeforeAll
     static void start() {
-        tomcat = TomcatServer.war(Map.of(), Path.of("src/test/resources/duplex/guard/tomcat-users.xml"));
+        tomcat = ServerUnderTest.tomcat(Map.of(), Path.of("src/test/resources/duplex/guard/tomcat-users.xml"));
     }
 
     @AfterAll

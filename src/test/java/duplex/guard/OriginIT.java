@@ -1,6 +1,7 @@
 package duplex.guard;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.TomcatServer;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class OriginIT {
 
     @Test
     void allowlistOnTyrus() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.allowed-origins", "https://app.example.com"))) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.allowed-origins", "https://app.example.com"))) {
             allowlistApplies(server.ws("echo"));
             // Refused handshakes never reached an endpoint; accepted ones are gone again.
             org.awaitility.Awaitility.await().atMost(WsClient.TIMEOUT).until(() -> server.duplex().connections().count() == 0);
@@ -53,7 +54,7 @@ class OriginIT {
 
     @Test
     void refusedOnTyrusNeverReachesAnEndpoint() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of());
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of());
              WsClient bystander = WsClient.connect(server.ws("echo"))) {
             // A round trip first: once it is back, the server has registered the bystander.
             bystander.send("ready");
@@ -73,7 +74,7 @@ class OriginIT {
 
     @Test
     void starAllowsEveryOriginOnTyrus() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.allowed-origins", "*"))) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.allowed-origins", "*"))) {
             assertEquals(101, handshake(server.ws("echo"), "https://evil.example.com"));
             try (duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(server.ws("echo"))) {
                 assertEquals(101, raw.handshake(server.ws("echo"), Map.of("Origin", "null")).status());
@@ -83,7 +84,7 @@ class OriginIT {
 
     @Test
     void allowlistOnTomcat() {
-        try (TomcatServer server = TomcatServer.war(Map.of("duplex.allowed-origins", "https://app.example.com"))) {
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of("duplex.allowed-origins", "https://app.example.com"))) {
             allowlistApplies(server.ws("echo"));
             // The page of the application itself still loads: the filter only looks at upgrades.
             assertEquals(200, OriginIT.get(server.http("echo.html"), "https://evil.example.com"));
@@ -92,7 +93,7 @@ class OriginIT {
 
     @Test
     void perAddressLimitFollowsItsKnob() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.max-connections-per-address", "2"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.max-connections-per-address", "2"));
              WsClient first = WsClient.connect(server.ws("echo"));
              WsClient second = WsClient.connect(server.ws("echo"))) {
             // Round trips first: once they are back, the server has counted both connections
@@ -123,7 +124,7 @@ class OriginIT {
     void onStandaloneTyrusWithNoLoginAStaffRoomIsRefusedToEveryone() {
         org.junit.jupiter.api.Assumptions.assumeTrue(duplex.app.Duplex.ENDPOINTS.stream()
                 .anyMatch(e -> e.getSimpleName().equals("ChatEndpoint")), "no chat endpoint yet");
-        try (DuplexServer server = DuplexServer.embedded(Map.of());
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of());
              duplex.testing.RawWebSocket raw = duplex.testing.RawWebSocket.connect(server.ws("chat/staff-ops"))) {
             assertEquals(403, raw.handshake(server.ws("chat/staff-ops"), Map.of()).status());
         }
@@ -139,7 +140,7 @@ class OriginIT {
     @Test
     void aTlsDeploymentBehindATrustedProxyRefusesAnHttpPage() {
         // The test client is the "proxy" (127.0.0.1, listed): it says the page came over https.
-        try (TomcatServer server = TomcatServer.war(Map.of("duplex.trusted-proxies", "127.0.0.1"))) {
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of("duplex.trusted-proxies", "127.0.0.1"))) {
             URI echo = server.ws("echo");
             String host = "localhost:" + echo.getPort();
             assertEquals(403, rawStatus(echo, Map.of("Origin", "http://" + host, "X-Forwarded-Proto", "https")));
@@ -147,7 +148,7 @@ class OriginIT {
             assertEquals(101, rawStatus(echo, Map.of("Origin", "http://" + host)), "no header: the connection's own scheme");
         }
         // From a peer that is not listed, X-Forwarded-Proto changes nothing.
-        try (TomcatServer server = TomcatServer.war(Map.of())) {
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of())) {
             URI echo = server.ws("echo");
             String host = "localhost:" + echo.getPort();
             assertEquals(403, rawStatus(echo, Map.of("Origin", "https://" + host, "X-Forwarded-Proto", "https")));
@@ -167,21 +168,21 @@ class OriginIT {
 
     @Test
     void aPublicOriginStopsDnsRebindingOnTomcat() {
-        try (TomcatServer server = TomcatServer.war(Map.of("duplex.public-origin", "https://chat.example.com"))) {
+        try (TomcatServer server = ServerUnderTest.tomcat(Map.of("duplex.public-origin", "https://chat.example.com"))) {
             publicOriginStopsRebinding(server.ws("echo"));
         }
     }
 
     @Test
     void aPublicOriginStopsDnsRebindingOnTyrus() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.public-origin", "https://chat.example.com"))) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.public-origin", "https://chat.example.com"))) {
             publicOriginStopsRebinding(server.ws("echo"));
         }
     }
 
     @Test
     void withoutAPublicOriginTheSchemeStillCountsOnTyrus() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of())) {
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of())) {
             URI echo = server.ws("echo");
             assertEquals(403, rawStatus(echo, Map.of("Origin", "https://localhost:" + echo.getPort())), "an https page, a ws: server");
             assertEquals(101, rawStatus(echo, Map.of("Origin", "http://localhost:" + echo.getPort())));

@@ -2,6 +2,7 @@ package duplex.guard;
 
 import duplex.testing.NginxServer;
 import duplex.testing.RawWebSocket;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import duplex.testing.WsClient;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class ProxyIT {
     @Test
     void behindNginxEveryClientIsItsOwnAddressAndThePageItsOwnOrigin() throws Exception {
         assumeTrue(NginxServer.installed(), "nginx is not installed (.ci/run installs it)");
-        try (TomcatServer tomcat = TomcatServer.war(Map.of("duplex.trusted-proxies", "127.0.0.1",
+        try (TomcatServer tomcat = ServerUnderTest.tomcat(Map.of("duplex.trusted-proxies", "127.0.0.1",
                 "duplex.max-connections-per-address", "100"));
              NginxServer nginx = NginxServer.start(List.of(tomcat.http("").getPort()))) {
             URI echo = nginx.ws("echo");
@@ -114,14 +115,14 @@ class ProxyIT {
 
     @Test
     void withoutTheKnobXForwardedForIsIgnored() {
-        try (TomcatServer tomcat = TomcatServer.war(Map.of("duplex.max-connections-per-address", "2"))) {
+        try (TomcatServer tomcat = ServerUnderTest.tomcat(Map.of("duplex.max-connections-per-address", "2"))) {
             forgedForwardedForChangesNothing(tomcat, address("127.0.0.1"));
         }
     }
 
     @Test
     void fromAPeerThatIsNotListedXForwardedForIsIgnored() {
-        try (TomcatServer tomcat = TomcatServer.war(Map.of("duplex.max-connections-per-address", "2",
+        try (TomcatServer tomcat = ServerUnderTest.tomcat(Map.of("duplex.max-connections-per-address", "2",
                 "duplex.trusted-proxies", "127.0.0.1"))) {
             forgedForwardedForChangesNothing(tomcat, address("127.0.0.2"));
         }

@@ -1,6 +1,7 @@
 package duplex.ops;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.Scrape;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
@@ -38,7 +39,7 @@ class ChatMetricsIT {
     @Test
     void chatTrafficErrorsAndRateLimitsAreCounted() {
         // A bucket of 3 that barely refills: the fourth message in a row is rate limited.
-        try (DuplexServer server = DuplexServer.embedded(Map.of(
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of(
                 "duplex.rate-limit.burst", "3", "duplex.rate-limit.per-second", "0.01"))) {
             Predicate<Predicate<Scrape>> eventually = condition -> {
                 await().atMost(WsClient.TIMEOUT).pollInterval(Duration.ofMillis(50))

@@ -2,6 +2,7 @@ package duplex.ops;
 
 import duplex.testing.RedisServer;
 import duplex.testing.Scrape;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -30,7 +31,7 @@ class HealthRedisIT {
     void downWithA503OnceRedisIsGoneLongerThanTheGraceAndUpAgainWhenItIsBack() throws Exception {
         assumeTrue(RedisServer.installed(), "redis-server is not installed (.ci/run installs it)");
         try (RedisServer redis = RedisServer.start("health-redis");
-             TomcatServer server = TomcatServer.war(Map.of(
+             TomcatServer server = ServerUnderTest.tomcat(Map.of(
                      "duplex.redis-url", redis.url(),
                      "duplex.health.bus-grace", "1s",
                      "duplex.redis.timeout", "500ms"))) {

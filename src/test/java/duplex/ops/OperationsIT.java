@@ -1,21 +1,17 @@
 package duplex.ops;
 
-import duplex.testing.DuplexServer;
 import duplex.testing.Scrape;
-import duplex.testing.TomcatServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.StringReader;
-import java.net.URI;
 import java.net.http.HttpResponse;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,38 +19,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * /health, /metrics, the dashboard page and its /stats feed, with default settings: on the WAR
- * in an embedded Tomcat 11, or unchanged against a deployed server given -Dduplex.baseUrl (the
- * deployment suites run it on Tomcat 11, Tomcat 10.1 and Payara Micro). Other tests may share a
+ * in an embedded Tomcat 11 (where Tyrus, which has no servlets, is configured), or unchanged on the
+ * server -Dduplex.server names or a deployed server given -Dduplex.baseUrl (the deployment suites
+ * run it on Tomcat 11, Tomcat 10.1 and Payara Micro). Other tests may share a
  * deployed server, so figures are checked as changes, never as absolute values.
  */
+@ExtendWith(ServerUnderTestExtension.class)
+@ServerUnderTestExtension.NeedsServlets
 class OperationsIT {
 
-    private static TomcatServer tomcat;
-    private static Function<String, URI> http;
+    private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        Optional<URI> deployed = DuplexServer.deployed();
-        tomcat = null; // the class runs again inside the deployment suites, in the same JVM
-        if (deployed.isPresent()) {
-            http = path -> deployed.get().resolve(path);
-        } else {
-            tomcat = TomcatServer.war(Map.of());
-            http = tomcat::http;
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        if (tomcat != null) {
-            tomcat.close();
-            tomcat = null;
-        }
-    }
-
-    private static URI ws(String path) {
-        String uri = http.apply(path).toString();
-        return URI.create("ws" + uri.substring(uri.indexOf(':')));
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     private static JsonObject json(String text) {
@@ -62,14 +40,14 @@ class OperationsIT {
     }
 
     private static JsonObject health() throws Exception {
-        HttpResponse<String> response = OpsIT.get(http.apply("health"), null);
+        HttpResponse<String> response = OpsIT.get(server.http("health"), null);
         assertEquals(200, response.statusCode(), response.body());
         assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         return json(response.body());
     }
 
     private static Scrape scrape() throws Exception {
-        HttpResponse<String> response = OpsIT.get(http.apply("metrics"), "text/plain");
+        HttpResponse<String> response = OpsIT.get(server.http("metrics"), "text/plain");
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("Content-Type").orElse("").replace(" ", "").startsWith("text/plain;version=0.0.4"));
         return Scrape.parse(response.body());
@@ -81,7 +59,7 @@ class OperationsIT {
         assertEquals("UP", before.getString("status"));
         assertEquals("local", before.getJsonObject("bus").getString("type"));
         assertTrue(before.getJsonObject("connections").containsKey("echo"), before.toString());
-        try (WsClient client = WsClient.connect(ws("echo"))) {
+        try (WsClient client = WsClient.connect(server.ws("echo"))) {
             client.send("ping");
             assertEquals("ping", client.nextText());
             assertTrue(health().getJsonObject("connections").getInt("echo") >= 1);
@@ -91,7 +69,7 @@ class OperationsIT {
     @Test
     void metricsParseAndCountAnEchoRoundTrip() throws Exception {
         double receivedBefore = scrape().value("duplex_messages_received_total", "endpoint", "echo");
-        try (WsClient client = WsClient.connect(ws("echo"))) {
+        try (WsClient client = WsClient.connect(server.ws("echo"))) {
             client.send("counted");
             assertEquals("counted", client.nextText());
         }
@@ -105,7 +83,7 @@ class OperationsIT {
 
     @Test
     void metricsAreServedAsOpenMetricsWhenAskedFor() throws Exception {
-        HttpResponse<String> response = OpsIT.get(http.apply("metrics"), "application/openmetrics-text; version=1.0.0");
+        HttpResponse<String> response = OpsIT.get(server.http("metrics"), "application/openmetrics-text; version=1.0.0");
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"));
         assertTrue(response.body().contains("duplex_sessions_open{endpoint=\"echo\"}"));
@@ -114,12 +92,12 @@ class OperationsIT {
 
     @Test
     void theDashboardPageIsServedAndItsFeedSendsSnapshots() throws Exception {
-        HttpResponse<String> page = OpsIT.get(http.apply("dashboard.html"), null);
+        HttpResponse<String> page = OpsIT.get(server.http("dashboard.html"), null);
         assertEquals(200, page.statusCode());
         assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
         assertTrue(page.body().contains("Duplex.wsUrl(\"stats\")"), "the page reads the /stats feed");
         assertTrue(!page.body().contains("https://") && !page.body().contains("http://"), "nothing from a CDN");
-        try (WsClient feed = WsClient.connect(ws("stats"))) {
+        try (WsClient feed = WsClient.connect(server.ws("stats"))) {
             assertEquals("history", json(feed.nextText()).getString("type"));
             JsonObject snapshot = json(feed.nextText());
             assertEquals("snapshot", snapshot.getString("type"));

@@ -2,6 +2,7 @@ package duplex.ops;
 
 import duplex.testing.LogCapture;
 import duplex.testing.RawWebSocket;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +36,7 @@ class OpsAccessIT {
 
     @BeforeAll
     static void start() {
-        tomcat = TomcatServer.war(Map.of("duplex.ops.token", TOKEN, "duplex.ops.role", "staff"),
+        tomcat = ServerUnderTest.tomcat(Map.of("duplex.ops.token", TOKEN, "duplex.ops.role", "staff"),
                 Path.of("src/test/resources/duplex/guard/tomcat-users.xml"));
     }
 

@@ -1,6 +1,7 @@
 package duplex.ops;
 
 import duplex.testing.Scrape;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
@@ -44,7 +45,7 @@ class OpsIT {
 
     @BeforeAll
     static void start() {
-        server = TomcatServer.war(Map.of(
+        server = ServerUnderTest.tomcat(Map.of(
                 "duplex.outbox.max-bytes", String.valueOf(OUTBOX_BYTES),
                 "duplex.send-timeout", "2s"));
     }

@@ -1,5 +1,6 @@
 package duplex.ops;
 
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class OpsTokenIT {
 
     @Test
     void aTokenAloneChallengesWithBearer() {
-        try (TomcatServer tomcat = TomcatServer.war(Map.of("duplex.ops.token", TOKEN))) {
+        try (TomcatServer tomcat = ServerUnderTest.tomcat(Map.of("duplex.ops.token", TOKEN))) {
             HttpResponse<String> anonymous = OpsAccessIT.get(tomcat.http("metrics"), null);
             assertEquals(401, anonymous.statusCode());
             assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), anonymous.headers().toString());

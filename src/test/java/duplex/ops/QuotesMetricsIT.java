@@ -1,6 +1,7 @@
 package duplex.ops;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.Scrape;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
@@ -30,7 +31,7 @@ class QuotesMetricsIT {
 
     @Test
     void errorsAndConflatedUpdatesAreCounted() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.quotes.ticks-per-second", "1000"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.quotes.ticks-per-second", "1000"));
              // fast ticks fill the socket buffers of a stalled reader in seconds, not minutes
              WsClient client = WsClient.connect(server.ws("quotes"))) {
             next(client, "symbols");

@@ -1,6 +1,7 @@
 package duplex.ops;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -39,7 +40,7 @@ class StatsIT {
 
     @Test
     void aDashboardGetsHistoryThenASnapshotEveryInterval() {
-        try (DuplexServer server = DuplexServer.start(); WsClient dashboard = WsClient.connect(server.ws("stats"))) {
+        try (ServerUnderTest server = ServerUnderTest.configured("StatsIT", false); WsClient dashboard = WsClient.connect(server.ws("stats"))) {
             JsonObject history = next(dashboard);
             assertEquals("history", history.getString("type"));
             assertEquals(300, history.getInt("historySeconds"));
@@ -56,7 +57,7 @@ class StatsIT {
 
     @Test
     void snapshotsFollowTheTrafficOfTheOtherEndpoints() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.stats.interval", "200ms"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.stats.interval", "200ms"));
              WsClient dashboard = WsClient.connect(server.ws("stats"))) {
             assertEquals("history", next(dashboard).getString("type"));
             try (WsClient echo = WsClient.connect(server.ws("echo"))) {
@@ -86,7 +87,7 @@ class StatsIT {
     }
 
     /** What a dashboard connecting now would get first. */
-    private static String historyOf(DuplexServer server) {
+    private static String historyOf(TyrusServer server) {
         try (WsClient late = WsClient.connect(server.ws("stats"))) {
             return late.nextText();
         }
@@ -94,7 +95,7 @@ class StatsIT {
 
     @Test
     void theFeedIsReadOnly() {
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.stats.interval", "1m"));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.stats.interval", "1m"));
              WsClient dashboard = WsClient.connect(server.ws("stats"))) {
             assertEquals("history", next(dashboard).getString("type"));
             dashboard.send("{\"type\":\"subscribe\"}");
@@ -106,7 +107,7 @@ class StatsIT {
 
     @Test
     void dashboardsAreClosedWith1001WhenTheServerStops() {
-        DuplexServer server = DuplexServer.embedded(Map.of("duplex.stats.interval", "100ms"));
+        TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.stats.interval", "100ms"));
         try (WsClient dashboard = WsClient.connect(server.ws("stats"))) {
             assertEquals("history", next(dashboard).getString("type"));
             server.close();

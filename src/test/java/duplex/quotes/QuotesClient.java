@@ -1,6 +1,6 @@
 package duplex.quotes;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.WsClient;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -31,7 +31,7 @@ final class QuotesClient implements AutoCloseable {
         this.symbols = first.getJsonArray("symbols").getValuesAs(JsonString::getString);
     }
 
-    static QuotesClient connect(DuplexServer server) {
+    static QuotesClient connect(ServerUnderTest server) {
         return new QuotesClient(WsClient.connect(server.ws("quotes")));
     }
 

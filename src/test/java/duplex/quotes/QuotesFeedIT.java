@@ -1,6 +1,7 @@
 package duplex.quotes;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class QuotesFeedIT {
                 .filter(t -> t.isAlive() && t.getName().startsWith(QuoteHub.FEED_THREAD)).count();
     }
 
-    private static QuoteHub.SubscriberStats stats(DuplexServer server, int symbols) {
+    private static QuoteHub.SubscriberStats stats(TyrusServer server, int symbols) {
         return server.duplex().quotes().subscribers().stream().filter(s -> s.symbols() == symbols).findFirst()
                 .orElseThrow(() -> new AssertionError("the stalled client is gone (closed by the heartbeat after two ping intervals?)"));
     }
@@ -42,7 +43,7 @@ class QuotesFeedIT {
     @Test
     void aStalledClientCostsOneUpdatePerSymbolAndCatchesUpOnCurrentPrices() {
         int rate = Integer.getInteger("quotes.conflation.rate", 1000);
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.quotes.ticks-per-second", String.valueOf(rate)));
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.quotes.ticks-per-second", String.valueOf(rate)));
              QuotesClient stalled = QuotesClient.connect(server);
              QuotesClient reader = QuotesClient.connect(server)) {
             QuoteHub hub = server.duplex().quotes();
@@ -113,7 +114,7 @@ class QuotesFeedIT {
     @Test
     void theFeedThreadRunsOnlyWhileSomeoneIsSubscribedAndIsGoneAfterShutdown() {
         await().atMost(WAIT).until(() -> feedThreads() == 0); // none left by earlier suites
-        DuplexServer server = DuplexServer.embedded(Map.of());
+        TyrusServer server = ServerUnderTest.tyrus(Map.of());
         try (QuotesClient client = QuotesClient.connect(server); QuotesClient other = QuotesClient.connect(server)) {
             QuoteHub hub = server.duplex().quotes();
             assertFalse(hub.feedRunning());
@@ -152,7 +153,7 @@ class QuotesFeedIT {
     void requestsPastTheRateLimitAreRefusedAndAClientThatKeepsOnIsClosed() {
         // A bucket of 2 that practically never refills, and 3 strikes: the outcome does not
         // depend on how fast this machine sends.
-        try (DuplexServer server = DuplexServer.embedded(Map.of("duplex.rate-limit.per-second", "0.01",
+        try (TyrusServer server = ServerUnderTest.tyrus(Map.of("duplex.rate-limit.per-second", "0.01",
                 "duplex.rate-limit.burst", "2", "duplex.rate-limit.strikes", "3"));
              QuotesClient client = QuotesClient.connect(server)) {
             client.subscribe("ACME");
@@ -181,7 +182,7 @@ class QuotesFeedIT {
 
     @Test
     void subscribersAfterShutdownGetNothingAndStartNoThread() {
-        DuplexServer server = DuplexServer.embedded(Map.of());
+        TyrusServer server = ServerUnderTest.tyrus(Map.of());
         QuoteHub hub = server.duplex().quotes();
         server.close();
         assertEquals(List.of(), hub.subscribers());

@@ -1,11 +1,12 @@
 package duplex.quotes;
 
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.ServerUnderTestExtension;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Instant;
 import java.util.HashSet;
@@ -21,20 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * /quotes over real sockets with default settings (10 ticks per second per symbol). Runs on
- * embedded Tyrus by default and unchanged against a deployed server given -Dduplex.baseUrl.
+ * embedded Tyrus by default and unchanged on the server -Dduplex.server names or a deployed
+ * server given -Dduplex.baseUrl.
  */
+@ExtendWith(ServerUnderTestExtension.class)
 class QuotesIT {
 
-    private static DuplexServer server;
+    private static ServerUnderTest server;
 
     @BeforeAll
-    static void start() {
-        server = DuplexServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void start(ServerUnderTest configured) {
+        server = configured;
     }
 
     private static List<String> symbolsOf(JsonObject snapshot) {

@@ -100,7 +100,8 @@ public final class ChildProcess implements AutoCloseable {
         return child;
     }
 
-    private static Path freshLog(String name) {
+    /** {@code target/cluster-logs/NAME.log}, emptied at the first start of NAME in this test run. */
+    static Path freshLog(String name) {
         try {
             Files.createDirectories(LOGS);
             Path log = LOGS.resolve(name + ".log");
@@ -184,6 +185,32 @@ public final class ChildProcess implements AutoCloseable {
             }
             return child;
         }
+    }
+
+    /**
+     * Runs a short command to its end and returns what it printed (standard error joined); fails
+     * if it exits with other than 0 or does not end within {@code timeout} (then it is killed).
+     */
+    public static String run(String name, List<String> command, Duration timeout) {
+        StringBuffer output = new StringBuffer();
+        ChildProcess child = launch(name, command).onOutput(line -> output.append(line).append('\n')).start();
+        try {
+            if (!child.waitFor(timeout)) {
+                child.kill();
+                throw new IllegalStateException(name + " " + command + " did not end within " + timeout + ": " + output);
+            }
+            child.outputEnded.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            child.kill();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(name + "'s output did not end", e);
+        }
+        if (child.exitValue() != 0) {
+            throw new IllegalStateException(name + " " + command + " failed (" + child.exitValue() + "): " + output);
+        }
+        return output.toString();
     }
 
     private static void pump(InputStream from, Path log, Consumer<String> lines, String threadName, CompletableFuture<Void> ended) {

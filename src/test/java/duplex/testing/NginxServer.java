@@ -13,9 +13,10 @@ import java.util.stream.Collectors;
 /**
  * Debian's nginx as a child of the test, running the project's own {@code deploy/nginx.conf}:
  * the test copy differs only in what must differ on a test machine (the listen port, the
- * upstream nodes' ports, and where nginx keeps its pid, logs and temporary files).
+ * upstream nodes' ports, and where nginx keeps its pid, logs and temporary files). It serves
+ * Duplex at {@code /duplex/} through the nodes, so a test talks to it as to any server.
  */
-public final class NginxServer implements AutoCloseable {
+public final class NginxServer implements ServerUnderTest {
 
     public static final String BINARY = "/usr/sbin/nginx";
     public static final Path CONFIG = Path.of("deploy", "nginx.conf");
@@ -89,12 +90,14 @@ public final class NginxServer implements AutoCloseable {
         return port;
     }
 
-    public java.net.URI http(String path) {
-        return java.net.URI.create("http://127.0.0.1:" + port + "/duplex/" + (path.startsWith("/") ? path.substring(1) : path));
+    @Override
+    public String name() {
+        return "nginx";
     }
 
-    public java.net.URI ws(String path) {
-        return java.net.URI.create("ws://127.0.0.1:" + port + "/duplex/" + (path.startsWith("/") ? path.substring(1) : path));
+    @Override
+    public java.net.URI base() {
+        return java.net.URI.create("http://127.0.0.1:" + port + "/duplex/");
     }
 
     @Override

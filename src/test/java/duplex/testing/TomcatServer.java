@@ -29,34 +29,29 @@ import java.util.Map;
  *
  * <p>In-process on purpose: these tests set knobs as context parameters, read the running
  * {@link Duplex} and capture its log records. {@link WarServer} is the other launcher: Tomcat in
- * a child JVM with nothing else on its class path, for tests that restart the server under a
- * browser.
+ * a child JVM with nothing else on its class path, for tests that restart or kill the server.
  */
-public final class TomcatServer implements AutoCloseable {
+public final class TomcatServer implements ServerUnderTest.InJvm {
 
     private static final String CONTEXT = "/duplex";
     private static final Path EXPLODED_WAR = Path.of("target", "duplex");
 
     private final Tomcat tomcat;
     private final Context context;
-    private final URI httpBase;
+    private final URI base;
 
     private TomcatServer(Tomcat tomcat, Context context) {
         this.tomcat = tomcat;
         this.context = context;
-        this.httpBase = URI.create("http://localhost:" + tomcat.getConnector().getLocalPort() + CONTEXT + "/");
-    }
-
-    /** The Duplex WAR with these knobs as context parameters ({@code duplex.x -> value}). */
-    public static TomcatServer war(Map<String, String> knobs) {
-        return war(knobs, null);
+        this.base = URI.create("http://localhost:" + tomcat.getConnector().getLocalPort() + CONTEXT + "/");
     }
 
     /**
-     * As {@link #war(Map)}, with a users file ({@code tomcat-users.xml} format) as the context's
-     * realm (a MemoryRealm), for the container-managed login that web.xml configures.
+     * The Duplex WAR with these knobs as context parameters ({@code duplex.x -> value}) and, if
+     * given, a users file ({@code tomcat-users.xml} format) as the context's realm (a MemoryRealm),
+     * for the container-managed login that web.xml configures; see {@link ServerUnderTest#tomcat}.
      */
-    public static TomcatServer war(Map<String, String> knobs, Path usersFile) {
+    static TomcatServer war(Map<String, String> knobs, Path usersFile) {
         if (!Files.isDirectory(EXPLODED_WAR.resolve("WEB-INF"))) {
             throw new IllegalStateException(EXPLODED_WAR.toAbsolutePath() + " is missing: run the tests with mvn verify (package builds it)");
         }
@@ -81,6 +76,7 @@ public final class TomcatServer implements AutoCloseable {
         // (which would map JSPs to a servlet that is not on the class path).
         Tomcat.addServlet(context, "default", new DefaultServlet());
         context.addServletMappingDecoded("/", "default");
+        context.addWelcomeFile("index.html"); // as the default web.xml would: the context root serves the index page
         Tomcat.addDefaultMimeTypeMappings(context);
         return start(tomcat, context);
     }
@@ -124,15 +120,18 @@ public final class TomcatServer implements AutoCloseable {
         return new TomcatServer(tomcat, context);
     }
 
-    public URI http(String path) {
-        return httpBase.resolve(path.startsWith("/") ? path.substring(1) : path);
+    @Override
+    public String name() {
+        return "tomcat";
     }
 
-    public URI ws(String path) {
-        return URI.create("ws" + http(path).toString().substring("http".length()));
+    @Override
+    public URI base() {
+        return base;
     }
 
     /** The Duplex the web application runs (only for {@link #war}). */
+    @Override
     public Duplex duplex() {
         Object duplex = context.getServletContext().getAttribute(Duplex.class.getName());
         if (duplex == null) {
