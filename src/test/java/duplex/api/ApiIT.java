@@ -1,6 +1,7 @@
 package duplex.api;
 
 import duplex.protocol.Jsons;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
@@ -44,7 +45,7 @@ class ApiIT {
                  "crowd": {"presence": true, "history": 10},
                  "vip": {"apiKeys": ["ops"], "history": 5}}
                 """);
-        server = TomcatServer.war(Map.of("duplex.api.keys", "shop=" + SHOP + ",ops=" + OPS,
+        server = ServerUnderTest.tomcat(Map.of("duplex.api.keys", "shop=" + SHOP + ",ops=" + OPS,
                 "duplex.live.namespaces", namespaces.toString(), "duplex.live.max-publication-bytes", "1024"));
     }
 

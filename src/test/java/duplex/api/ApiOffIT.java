@@ -1,5 +1,6 @@
 package duplex.api;
 
+import duplex.testing.ServerUnderTest;
 import duplex.testing.TomcatServer;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,7 @@ class ApiOffIT {
 
     @Test
     void withoutKeysEveryApiPathIs404() throws Exception {
-        try (TomcatServer off = TomcatServer.war(Map.of())) {
+        try (TomcatServer off = ServerUnderTest.tomcat(Map.of())) {
             ApiIT.Answer answer = ApiIT.call(off, "POST", "publish", "shop-secret-0123456789", "{\"channel\":\"news:x\",\"data\":1}");
             assertEquals(404, answer.status());
             assertEquals("not_found", answer.code());

@@ -1,7 +1,7 @@
 package duplex.deploy;
 
 import duplex.protocol.Jsons;
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
 import duplex.testing.WsClient;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +33,8 @@ class LiveDeployedIT {
 
     @BeforeAll
     static void deployedOnly() {
-        assumeTrue(DuplexServer.deployed().isPresent(), "needs a deployed server (-Dduplex.baseUrl)");
-        base = DuplexServer.deployed().orElseThrow();
+        assumeTrue(ServerUnderTest.deployed().isPresent(), "needs a deployed server (-Dduplex.baseUrl)");
+        base = ServerUnderTest.deployed().orElseThrow();
     }
 
     private static WsClient live() {

@@ -1,7 +1,8 @@
 package duplex.live;
 
 import duplex.bus.Member;
-import duplex.testing.DuplexServer;
+import duplex.testing.ServerUnderTest;
+import duplex.testing.TyrusServer;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** /live over real sockets on embedded Tyrus: channels, publications, recovery, every refusal. */
 class LiveIT {
 
-    private static DuplexServer server;
+    private static TyrusServer server;
     private static final AtomicInteger names = new AtomicInteger();
 
     @BeforeAll
@@ -32,7 +33,7 @@ class LiveIT {
         Path namespaces = Files.writeString(dir.resolve("namespaces.json"), "{\"news\": {\"history\": 100},"
                 + " \"comments\": {\"clientPublish\": true, \"history\": 200}, \"scores\": {\"history\": 1, \"conflate\": true},"
                 + " \"rooms\": {\"presence\": true, \"authenticated\": true}, \"crowd\": {\"presence\": true}}");
-        server = DuplexServer.embedded(Map.of("duplex.live.max-channels-per-connection", "3",
+        server = ServerUnderTest.tyrus(Map.of("duplex.live.max-channels-per-connection", "3",
                 "duplex.live.max-publication-bytes", "256", "duplex.live.publishes-per-second", "2",
                 "duplex.live.namespaces", namespaces.toString(), "duplex.chat.presence-tick", "0s"));
     }
