@@ -25,7 +25,11 @@ final class Cluster implements AutoCloseable {
             "DUPLEX_REDIS_TIMEOUT", "5s",
             "DUPLEX_PING_INTERVAL", "5s",
             // small, so that a room of a few members spread over the nodes is paged (ClusterIT)
-            "DUPLEX_CHAT_MEMBERS_PAGE", "3");
+            "DUPLEX_CHAT_MEMBERS_PAGE", "3",
+            "DUPLEX_API_KEYS", "cluster=" + Cluster.API_SECRET);
+
+    /** The HTTP API's key on every node. */
+    static final String API_SECRET = "cluster-secret-0123456789";
 
     final RedisServer redis;
     final List<WarServer> nodes = new ArrayList<>();

@@ -1,5 +1,6 @@
 package duplex.cluster;
 
+import duplex.testing.WarServer;
 import duplex.testing.WsClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -124,6 +125,97 @@ class ClusterIT {
                         seenByAlice.stream().map(m -> m.substring(m.indexOf(' ') + 1)).filter(t -> t.startsWith(who)).toList(),
                         "each sender's messages in the order sent");
             }
+        }
+    }
+
+    /** A /live connection to a node. */
+    private static WsClient live(WarServer node) {
+        return WsClient.connect(node.ws("live"));
+    }
+
+    private static JsonObject json(String text) {
+        try (var reader = duplex.protocol.Jsons.createReader(new java.io.StringReader(text))) {
+            return reader.readObject();
+        }
+    }
+
+    /** POST /api/publish on a node: the answer's body. */
+    private static JsonObject publish(WarServer node, String channel, String data) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(node.http("api/publish"))
+                    .header("Authorization", "Bearer " + Cluster.API_SECRET).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"" + channel + "\",\"data\":" + data + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            return json(response.body());
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The next {@code n} publications a /live client receives, as "seq data". */
+    private static List<String> pubs(WsClient client, int n) {
+        List<String> out = new ArrayList<>();
+        while (out.size() < n) {
+            JsonObject message = json(client.nextText());
+            if (message.getString("type").equals("pub")) {
+                out.add(message.getInt("seq") + " " + message.get("data"));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    @Order(11)
+    void publicationsThroughEitherNodesApiReachEverySubscriberInOneOrder() throws Exception {
+        String channel = "news:cross";
+        try (WsClient one = live(cluster.node(1)); WsClient two = live(cluster.node(2))) {
+            for (WsClient c : List.of(one, two)) {
+                c.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
+                assertEquals("subscribed", json(c.nextText()).getString("type"));
+            }
+            int each = 30;
+            Thread viaTwo = new Thread(() -> {
+                for (int i = 0; i < each; i++) {
+                    publish(cluster.node(2), channel, "\"b" + i + "\"");
+                }
+            });
+            viaTwo.start();
+            for (int i = 0; i < each; i++) {
+                publish(cluster.node(1), channel, "\"a" + i + "\"");
+            }
+            viaTwo.join();
+            List<String> onOne = pubs(one, 2 * each);
+            List<String> onTwo = pubs(two, 2 * each);
+            assertEquals(onOne, onTwo, "the same publications in the same order on both nodes");
+            for (int i = 0; i < onOne.size(); i++) {
+                assertTrue(onOne.get(i).startsWith((i + 1) + " "), "gapless seq from 1: " + onOne);
+            }
+        }
+    }
+
+    @Test
+    @Order(21)
+    void aLiveSubscriberRecoversOnTheOtherNodeWithTheSameEpoch() {
+        String channel = "comments:recover";
+        String epoch;
+        long seen;
+        try (WsClient one = live(cluster.node(1))) {
+            one.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
+            epoch = json(one.nextText()).getString("epoch");
+            publish(cluster.node(1), channel, "1");
+            seen = Long.parseLong(pubs(one, 1).get(0).split(" ")[0]);
+        }
+        publish(cluster.node(2), channel, "2");
+        publish(cluster.node(1), channel, "3");
+        try (WsClient two = live(cluster.node(2))) {
+            two.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\",\"since\":{\"seq\":" + seen
+                    + ",\"epoch\":\"" + epoch + "\"}}");
+            JsonObject subscribed = json(two.nextText());
+            assertEquals(epoch, subscribed.getString("epoch"), "one epoch for the whole cluster");
+            assertTrue(subscribed.getBoolean("recovered"), subscribed.toString());
+            assertEquals(List.of(2, 3), subscribed.getJsonArray("history").getValuesAs(JsonObject.class).stream()
+                    .map(p -> p.getInt("data")).toList(), "exactly what was missed, from both nodes");
         }
     }
 
