@@ -171,17 +171,17 @@ final class Channel implements RoomListener {
                 everyone.add(subscriber.member());
                 answer = LiveMessages.withMembers(answer, everyone, presence.listed());
             }
-            // Registered (and present) before the answer goes out: whoever hears of the subscription
-            // from the client finds it here. Nothing is delivered in between: the lock is held.
+            // The answer first (its own join is announced after it, to it too), then registered and
+            // present, all under the lock: nothing is delivered in between, and whoever asks for the
+            // presence (also under the lock) after hearing of the subscription finds it.
+            if (!subscriber.outbox().send(Frame.text(answer))) {
+                return Subscribed.REFUSED_BY_OUTBOX;
+            }
             subscribers.put(subscriber.outbox().id(), subscriber);
             subscriberCount = subscribers.size();
             recipients = null;
             if (policy.presence()) {
                 link.join(subscriber.member());
-            }
-            if (!subscriber.outbox().send(Frame.text(answer))) {
-                unsubscribe(subscriber.outbox().id());
-                return Subscribed.REFUSED_BY_OUTBOX;
             }
             return Subscribed.YES;
         }
@@ -220,8 +220,10 @@ final class Channel implements RoomListener {
 
     /** Everyone subscribed on any node, when the namespace keeps presence (empty otherwise). */
     List<Member> presence() {
-        RoomLink link = opened.getNow(null);
-        return link == null || !policy.presence() ? List.of() : link.members();
+        synchronized (lock) {
+            RoomLink link = opened.getNow(null);
+            return link == null || !policy.presence() ? List.of() : link.members();
+        }
     }
 
     /** The history after {@code since} (0: all of it), oldest first, at most {@code limit}, as pub JSON. */
