@@ -4,25 +4,44 @@ import duplex.testing.Browser;
 import duplex.testing.WarServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What every page test shares: the built WAR in a Tomcat of its own ({@link WarServer}), started
  * for the test class, and the shared headless Chromium named "alice" ({@link Browser#named}),
  * whose screenshots go to {@code target/screenshots}. Without Chromium the class is skipped (or,
  * under {@code CI=true}, fails). A subclass keeps only its own steps and assertions; it may add
- * browsers of its own in a {@code @BeforeAll}, which runs after this one.
+ * browsers of its own in a {@code @BeforeAll}, which runs after this one, and give the server
+ * knobs with {@link Knobs}.
  */
 abstract class PageTestBase {
+
+    /** Knobs for the class's server, as {@code "name=value"} (split at the first {@code =}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface Knobs {
+        String[] value();
+    }
 
     static WarServer server;
     static Browser browser;
 
     @BeforeAll
-    static void startServerAndBrowser() {
+    static void startServerAndBrowser(TestInfo test) {
         Browser.assumeAvailable();
-        server = WarServer.start();
+        Map<String, String> knobs = new LinkedHashMap<>();
+        test.getTestClass().map(type -> type.getAnnotation(Knobs.class)).map(Knobs::value).map(Arrays::stream)
+                .ifPresent(pairs -> pairs.map(pair -> pair.split("=", 2)).forEach(pair -> knobs.put(pair[0], pair[1])));
+        server = WarServer.start(knobs);
         browser = Browser.named("alice");
     }
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,23 +39,34 @@ public final class WarServer implements AutoCloseable {
     private static final Pattern CONTROL = Pattern.compile("(SIDE|READY|FAILED|STOPPED)\\b.*");
 
     private final Path baseDir;
+    private final Map<String, String> knobs;
     private int port;
     private ChildProcess process;
     private BlockingQueue<String> announcements;
 
-    private WarServer(Path baseDir) {
+    private WarServer(Path baseDir, Map<String, String> knobs) {
         this.baseDir = baseDir;
+        this.knobs = Map.copyOf(knobs);
     }
 
     /** Deploys the exploded WAR on a free port and returns when it serves. */
     public static WarServer start() {
+        return start(Map.of());
+    }
+
+    /**
+     * As {@link #start()}, with these knobs ({@code duplex.api.keys -> demo=...}) as system
+     * properties of the server's process, the first place the application looks; a
+     * {@link #restart} keeps them.
+     */
+    public static WarServer start(Map<String, String> knobs) {
         if (!Files.isRegularFile(EXPLODED_WAR.resolve("WEB-INF/classes/duplex/app/Duplex.class"))) {
             throw new IllegalStateException("No exploded WAR at " + EXPLODED_WAR + ": run `mvn package` first (failsafe runs after it)");
         }
         try {
             Path target = Path.of("target").toAbsolutePath();
             Files.createDirectories(target);
-            WarServer server = new WarServer(Files.createTempDirectory(target, "tomcat-"));
+            WarServer server = new WarServer(Files.createTempDirectory(target, "tomcat-"), knobs);
             server.launch(0, null);
             return server;
         } catch (IOException e) {
@@ -142,6 +154,7 @@ public final class WarServer implements AutoCloseable {
         if (logging != null) {
             command.add("-Djava.util.logging.config.file=" + logging);
         }
+        knobs.forEach((knob, value) -> command.add("-D" + knob + "=" + value));
         command.addAll(List.of("-cp", classPath(), EmbeddedTomcat.class.getName(),
                 EXPLODED_WAR.toString(), baseDir.toString(), String.valueOf(wantedPort), String.valueOf(meanwhile != null)));
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
