@@ -47,6 +47,7 @@ class IndexPageIT extends PageTestBase {
             "#link-chat, chat.html, 'Duplex: chat'",
             "#link-quotes, quotes.html, 'Duplex: live quotes'",
             "#link-dashboard, dashboard.html, 'Duplex: operations dashboard'",
+            "#link-live, live.html, 'Duplex: live comments'",
     })
     void linksLeadToTheirPagesAndBack(String link, String page, String title) {
         browser.open(server.http("/"));

@@ -5,8 +5,15 @@ import duplex.testing.ServerUnderTest;
 import duplex.testing.WarServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -14,17 +21,30 @@ import java.util.Map;
  * for the test class, and the shared headless Chromium named "alice" ({@link Browser#named}),
  * whose screenshots go to {@code target/screenshots}. Without Chromium the class is skipped (or,
  * under {@code CI=true}, fails). A subclass keeps only its own steps and assertions; it may add
- * browsers of its own in a {@code @BeforeAll}, which runs after this one.
+ * browsers of its own in a {@code @BeforeAll}, which runs after this one, and give the server
+ * knobs with {@link Knobs}.
  */
 abstract class PageTestBase {
+
+    /** Knobs for the class's server, as {@code "name=value"} (split at the first {@code =}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface Knobs {
+        String[] value();
+    }
 
     static WarServer server;
     static Browser browser;
 
     @BeforeAll
-    static void startServerAndBrowser() {
+    static void startServerAndBrowser(TestInfo test) {
         Browser.assumeAvailable();
-        server = ServerUnderTest.war("pages", Map.of());
+        // The class's knobs, as the environment variables the application reads them from.
+        Map<String, String> environment = new LinkedHashMap<>();
+        test.getTestClass().map(type -> type.getAnnotation(Knobs.class)).map(Knobs::value).map(Arrays::stream)
+                .ifPresent(pairs -> pairs.map(pair -> pair.split("=", 2))
+                        .forEach(pair -> environment.put(duplex.app.Config.environmentName(pair[0]), pair[1])));
+        server = ServerUnderTest.war("pages", environment);
         browser = Browser.named("alice");
     }
 
