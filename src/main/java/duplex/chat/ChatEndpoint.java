@@ -117,12 +117,17 @@ public final class ChatEndpoint {
                 return;
             }
         }
+        Optional<String> epoch = parameter(session, "epoch");
+        if (epoch.isPresent() && !epoch.get().matches("[0-9a-zA-Z_-]{1,32}")) {
+            refuse(CloseCodes.VIOLATED_POLICY, "invalid epoch");
+            return;
+        }
         Participant joining = new Participant(newId(), name.get(), outbox, user != null);
         synchronized (turn) {
             early = new ArrayList<>();
         }
         // Returns at once: the room takes the join in its turn, and joined() hears how it went.
-        rooms.join(roomName, joining, since, joined -> joined(joining, roomName, joined));
+        rooms.join(roomName, joining, since, epoch.orElse(null), joined -> joined(joining, roomName, joined));
     }
 
     /**

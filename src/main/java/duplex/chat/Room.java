@@ -99,6 +99,8 @@ public final class Room implements RoomListener {
     private final Runnable overBudget;
     /** The last seq given out (0: none yet); written under the lock. */
     private volatile long lastSeq;
+    /** Names this run of the room's sequence (from the bus); a client's since counts only in it. */
+    private String epoch = "";
     /** The recent history, oldest first, at most {@link #historyLimit}, each message charged to the budget. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     /** When the oldest held message arrived (nanoTime), Long.MAX_VALUE when none; read by eviction without the lock. */
@@ -274,7 +276,16 @@ public final class Room implements RoomListener {
      * executor, outside the lock.
      */
     void join(Participant newcomer, OptionalLong since, Consumer<Admission> then) {
-        inTurn(new Turn<>(() -> admit(newcomer, since), e -> {
+        join(newcomer, since, null, then);
+    }
+
+    /**
+     * {@link #join(Participant, OptionalLong, Consumer)} for a client that also says in which
+     * {@code epoch} its {@code since} was (null: it does not know): a since of another epoch is
+     * not where it left off, so it gets the whole history and {@code recovered:false}.
+     */
+    void join(Participant newcomer, OptionalLong since, String sinceEpoch, Consumer<Admission> then) {
+        inTurn(new Turn<>(() -> admit(newcomer, since, sinceEpoch), e -> {
             if (link == null) {
                 if (!(e instanceof BusUnavailableException)) {
                     LOG.log(System.Logger.Level.WARNING, "room {0} could not be opened: {1}", name, e.toString());
@@ -289,7 +300,7 @@ public final class Room implements RoomListener {
     }
 
     /** {@link #join}'s work, with the lock held. */
-    private Admission admit(Participant newcomer, OptionalLong since) {
+    private Admission admit(Participant newcomer, OptionalLong since, String sinceEpoch) {
         if (retired) {
             return Admission.RETIRED;
         }
@@ -298,8 +309,9 @@ public final class Room implements RoomListener {
         }
         long seq = lastSeq;
         Boolean recovered = null;
-        // A seq this room never gave out: it was dropped and started again since; all its history then.
-        long after = since.isPresent() && since.getAsLong() <= seq ? since.getAsLong() : 0;
+        // A seq this room never gave out, or one of another epoch: the room started again since; all its history then.
+        boolean sameStream = since.isPresent() && since.getAsLong() <= seq && (sinceEpoch == null || sinceEpoch.equals(epoch));
+        long after = sameStream ? since.getAsLong() : 0;
         List<String> replay = new ArrayList<>();
         for (Held h : held) {
             if (h.seq() > after) {
@@ -307,7 +319,7 @@ public final class Room implements RoomListener {
             }
         }
         if (since.isPresent()) {
-            recovered = since.getAsLong() <= seq && replay.size() == seq - after;
+            recovered = sameStream && replay.size() == seq - after;
         }
         String you = roster.json(newcomer.member());
         Roster.Page first = roster.after(0, presence.pageSize());
@@ -318,7 +330,7 @@ public final class Room implements RoomListener {
         } else {
             more = first.last();
         }
-        String welcome = ServerMessageEncoder.welcome(name, you, listed, roster.size() + 1, more, replay, recovered);
+        String welcome = ServerMessageEncoder.welcome(name, epoch, you, listed, roster.size() + 1, more, replay, recovered);
         if (!newcomer.outbox().send(Frame.text(welcome))) {
             return Admission.WELCOME_REFUSED;
         }
@@ -535,6 +547,7 @@ public final class Room implements RoomListener {
             snapshot.members().forEach(roster::add);
             snapshot.history().forEach(posted -> hold(posted, ServerMessageEncoder.toJson(message(posted)), CLUSTER));
             lastSeq = Math.max(lastSeq, snapshot.lastSeq());
+            epoch = snapshot.epoch();
         }
     }
 

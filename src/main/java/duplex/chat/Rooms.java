@@ -128,6 +128,11 @@ public final class Rooms implements AutoCloseable {
      * the room came (on the rooms' executor). Never waits for the room.
      */
     public void join(String name, Participant participant, OptionalLong since, Consumer<Joined> then) {
+        join(name, participant, since, null, then);
+    }
+
+    /** As {@link #join(String, Participant, OptionalLong, Consumer)}, with the epoch the client's since is in (null: unknown). */
+    public void join(String name, Participant participant, OptionalLong since, String sinceEpoch, Consumer<Joined> then) {
         String address = participant.outbox().remoteAddress();
         Room room = rooms.get(name);
         if (room == null) {
@@ -154,7 +159,7 @@ public final class Rooms implements AutoCloseable {
             }
         }
         Room joining = room;
-        joining.join(participant, since, admission -> {
+        joining.join(participant, since, sinceEpoch, admission -> {
             switch (admission) {
                 case JOINED -> then.accept(new Joined.In(joining));
                 case NAME_OF_A_SIGNED_IN_MEMBER -> then.accept(new Joined.Refused(Refusal.NAME_OF_A_SIGNED_IN_MEMBER));
@@ -166,7 +171,7 @@ public final class Rooms implements AutoCloseable {
                 }
                 case RETIRED -> {
                     forget(joining); // retired under our feet: help the sweeper, then try again
-                    join(name, participant, since, then);
+                    join(name, participant, since, sinceEpoch, then);
                 }
             }
         });

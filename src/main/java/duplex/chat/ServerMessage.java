@@ -19,7 +19,7 @@ public sealed interface ServerMessage {
      * @param recovered   null when the client gave no {@code since}; else whether every message after
      *                    it was still in the history
      */
-    record Welcome(String room, Member you, List<Member> members, int memberCount, Long more, List<Message> history,
+    record Welcome(String room, String epoch, Member you, List<Member> members, int memberCount, Long more, List<Message> history,
                    Boolean recovered) implements ServerMessage {
     }
 

@@ -87,10 +87,11 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
      * @param membersJson each member as {@link #memberJson} wrote it
      * @param historyJson each message of the history as {@link #toJson} wrote it
      */
-    static String welcome(String room, String youJson, List<String> membersJson, int memberCount, Long more,
+    static String welcome(String room, String epoch, String youJson, List<String> membersJson, int memberCount, Long more,
                           List<String> historyJson, Boolean recovered) {
         StringBuilder out = new StringBuilder(160 + length(membersJson) + length(historyJson));
         out.append("{\"type\":\"welcome\",\"room\":").append(Jsons.createValue(room).toString())
+                .append(",\"epoch\":").append(Jsons.createValue(epoch).toString())
                 .append(",\"you\":").append(youJson);
         appendMembers(out, membersJson, memberCount, more);
         out.append(",\"history\":[");
@@ -135,6 +136,7 @@ public final class ServerMessageEncoder implements Encoder.Text<ServerMessage> {
     private static JsonObject welcome(ServerMessage.Welcome welcome) {
         JsonObjectBuilder json = typed("welcome")
                 .add("room", welcome.room())
+                .add("epoch", welcome.epoch())
                 .add("you", member(welcome.you()))
                 .add("members", memberArray(welcome.members()))
                 .add("memberCount", welcome.memberCount());

@@ -213,6 +213,28 @@ class RoomTest {
     }
 
     @Test
+    void aSinceOfAnotherEpochIsANewStreamAndTheSameEpochRecovers() {
+        Rooms rooms = rooms(50);
+        Participant alice = participant("alice");
+        Room room = in(rooms, "lobby", alice);
+        say(room, alice, "m1", "m2", "m3");
+        String epoch = welcome(alice).getString("epoch");
+        assertFalse(epoch.isEmpty());
+        Participant stranger = participant("stranger");
+        Participant back = participant("back");
+        Rooms.Joined[] answers = new Rooms.Joined[2];
+        rooms.join("lobby", stranger, OptionalLong.of(2), "another", joined -> answers[0] = joined);
+        rooms.join("lobby", back, OptionalLong.of(2), epoch, joined -> answers[1] = joined);
+        JsonObject fresh = welcome(stranger);
+        assertFalse(fresh.getBoolean("recovered"), "a seq of another run of the room is not where it left off");
+        assertEquals(List.of(1L, 2L, 3L), seqs(history(fresh)), "the whole history");
+        JsonObject recovering = welcome(back);
+        assertTrue(recovering.getBoolean("recovered"));
+        assertEquals(List.of(3L), seqs(history(recovering)));
+        assertEquals(epoch, recovering.getString("epoch"));
+    }
+
+    @Test
     void aSeqTheRoomNeverGaveOutGetsTheWholeHistoryNotRecovered() {
         Rooms rooms = rooms(50);
         Participant alice = participant("alice");

@@ -43,7 +43,7 @@ class ServerMessageEncoderTest {
     @Test
     void welcomeListsYouMembersAndHistoryAndRecoveredOnlyWhenAsked() {
         ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one", Instant.EPOCH);
-        JsonObject plain = encode(new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), 2, null, List.of(first), null));
+        JsonObject plain = encode(new ServerMessage.Welcome("lobby", "e1", BOB, List.of(ALICE, BOB), 2, null, List.of(first), null));
         assertEquals("welcome", plain.getString("type"));
         assertEquals("lobby", plain.getString("room"));
         assertEquals("b2", plain.getJsonObject("you").getString("id"));
@@ -53,7 +53,7 @@ class ServerMessageEncoderTest {
         assertFalse(plain.containsKey("more"), "everyone is listed");
         assertEquals("message", plain.getJsonArray("history").getJsonObject(0).getString("type"));
         assertFalse(plain.containsKey("recovered"));
-        JsonObject recovered = encode(new ServerMessage.Welcome("lobby", BOB, List.of(BOB), 1, null, List.of(), true));
+        JsonObject recovered = encode(new ServerMessage.Welcome("lobby", "e1", BOB, List.of(BOB), 1, null, List.of(), true));
         assertTrue(recovered.getBoolean("recovered"));
         assertEquals(0, recovered.getJsonArray("history").size());
     }
@@ -63,8 +63,8 @@ class ServerMessageEncoderTest {
         ServerMessage.Message first = new ServerMessage.Message("lobby", 1, ALICE, "one \"quoted\"", Instant.EPOCH);
         for (Long more : new Long[] {null, 1000L}) {
             for (Boolean recovered : new Boolean[] {null, true, false}) {
-                ServerMessage.Welcome welcome = new ServerMessage.Welcome("lobby", BOB, List.of(ALICE, BOB), 1002, more, List.of(first), recovered);
-                String fast = ServerMessageEncoder.welcome("lobby", ServerMessageEncoder.memberJson(BOB),
+                ServerMessage.Welcome welcome = new ServerMessage.Welcome("lobby", "e1", BOB, List.of(ALICE, BOB), 1002, more, List.of(first), recovered);
+                String fast = ServerMessageEncoder.welcome("lobby", "e1", ServerMessageEncoder.memberJson(BOB),
                         List.of(ServerMessageEncoder.memberJson(ALICE), ServerMessageEncoder.memberJson(BOB)), 1002, more,
                         List.of(ServerMessageEncoder.toJson(first)), recovered);
                 assertEquals(encode(welcome), Json.createReader(new StringReader(fast)).readObject());
@@ -74,7 +74,7 @@ class ServerMessageEncoderTest {
 
     @Test
     void aLargeRoomsWelcomeGivesTheCountAndTheCursorForTheRest() {
-        JsonObject partial = encode(new ServerMessage.Welcome("big", BOB, List.of(ALICE), 5000, 1000L, List.of(), null));
+        JsonObject partial = encode(new ServerMessage.Welcome("big", "e1", BOB, List.of(ALICE), 5000, 1000L, List.of(), null));
         assertEquals(5000, partial.getInt("memberCount"));
         assertEquals(1000, partial.getJsonNumber("more").longValue());
         assertEquals(1, partial.getJsonArray("members").size());
