@@ -133,30 +133,16 @@ public final class Rooms implements AutoCloseable {
 
     /** As {@link #join(String, Participant, OptionalLong, Consumer)}, with the epoch the client's since is in (null: unknown). */
     public void join(String name, Participant participant, OptionalLong since, String sinceEpoch, Consumer<Joined> then) {
-        String address = participant.outbox().remoteAddress();
-        Room room = rooms.get(name);
-        if (room == null) {
-            Refusal refusal = reserveRoomFor(address);
-            if (refusal != null) {
-                then.accept(new Joined.Refused(refusal));
-                return;
-            }
-            Room[] created = new Room[1];
-            try {
-                // Never waits for the bus: the room opens on its own, and its joins wait for that
-                // in the room's turns. Only a bus that fails at once throws here.
-                room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, address, limits.historyLimit(), clock,
-                        fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage()),
-                        turns, fanout));
-            } catch (BusUnavailableException e) {
-                LOG.log(System.Logger.Level.DEBUG, "room {0} unavailable: {1}", name, e.getMessage());
-                then.accept(new Joined.Refused(Refusal.BUS_UNAVAILABLE));
-                return;
-            } finally {
-                if (created[0] == null) {
-                    unreserve(address); // someone else created it meanwhile, or the bus failed
-                }
-            }
+        Room room;
+        try {
+            room = roomFor(name, participant.outbox().remoteAddress());
+        } catch (RoomsFullException e) {
+            then.accept(new Joined.Refused(e.why));
+            return;
+        } catch (BusUnavailableException e) {
+            LOG.log(System.Logger.Level.DEBUG, "room {0} unavailable: {1}", name, e.getMessage());
+            then.accept(new Joined.Refused(Refusal.BUS_UNAVAILABLE));
+            return;
         }
         Room joining = room;
         joining.join(participant, since, sinceEpoch, admission -> {
@@ -187,26 +173,12 @@ public final class Rooms implements AutoCloseable {
      * (nobody will see it) or {@link RoomsFullException}.
      */
     public CompletableFuture<Long> post(String name, Member author, String text) {
-        Room room = rooms.get(name);
-        if (room == null) {
-            Refusal refusal = reserveRoomFor(API_CREATOR);
-            if (refusal != null) {
-                return CompletableFuture.failedFuture(new RoomsFullException(refusal));
-            }
-            Room[] created = new Room[1];
-            try {
-                room = rooms.computeIfAbsent(name, n -> created[0] = new Room(n, API_CREATOR, limits.historyLimit(), clock,
-                        fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage()),
-                        turns, fanout));
-            } catch (BusUnavailableException e) {
-                return CompletableFuture.failedFuture(e);
-            } finally {
-                if (created[0] == null) {
-                    unreserve(API_CREATOR);
-                }
-            }
+        Room target;
+        try {
+            target = roomFor(name, API_CREATOR);
+        } catch (RoomsFullException | BusUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        Room target = room;
         return target.announce(author, text).thenCompose(seq -> {
             if (seq != null) {
                 return CompletableFuture.completedFuture(seq);
@@ -220,10 +192,42 @@ public final class Rooms implements AutoCloseable {
         });
     }
 
-    /** No room can be had for a post: the registry or the API's share of it is full. */
+    /** No room can be had: the registry, or the creator's share of it, is full. */
     public static final class RoomsFullException extends RuntimeException {
+        private final Refusal why;
+
         RoomsFullException(Refusal why) {
             super(why.name(), null, false, false);
+            this.why = why;
+        }
+    }
+
+    /**
+     * The named room, created for {@code creator} (counted against its share) if this node has
+     * none. Never waits for the bus: the room opens on its own, and what is asked of it waits for
+     * that in the room. Only a bus that fails at once throws here.
+     *
+     * @throws RoomsFullException       when no room may be created
+     * @throws BusUnavailableException  when the bus refused the room at once
+     */
+    private Room roomFor(String name, String creator) {
+        Room room = rooms.get(name);
+        if (room != null) {
+            return room;
+        }
+        Refusal refusal = reserveRoomFor(creator);
+        if (refusal != null) {
+            throw new RoomsFullException(refusal);
+        }
+        Room[] created = new Room[1];
+        try {
+            return rooms.computeIfAbsent(name, n -> created[0] = new Room(n, creator, limits.historyLimit(), clock,
+                    fanOut, bus, budget, this::overBudget, new Room.Presence(limits.presenceTick(), scheduler, limits.membersPage()),
+                    turns, fanout));
+        } finally {
+            if (created[0] == null) {
+                unreserve(creator); // someone else created it meanwhile, or the bus failed
+            }
         }
     }
 
