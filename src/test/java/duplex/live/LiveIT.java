@@ -1,6 +1,7 @@
 package duplex.live;
 
 import duplex.bus.Member;
+import duplex.testing.RawWebSocket;
 import duplex.testing.ServerUnderTest;
 import duplex.testing.TyrusServer;
 import jakarta.json.JsonObject;
@@ -35,7 +36,7 @@ class LiveIT {
                 + " \"rooms\": {\"presence\": true, \"authenticated\": true}, \"crowd\": {\"presence\": true}}");
         server = ServerUnderTest.tyrus(Map.of("duplex.live.max-channels-per-connection", "3",
                 "duplex.live.max-publication-bytes", "256", "duplex.live.publishes-per-second", "2",
-                "duplex.live.namespaces", namespaces.toString(), "duplex.chat.presence-tick", "0s"));
+                "duplex.live.namespaces", namespaces.toString(), "duplex.chat.presence-tick", "0s", "duplex.outbox.max-messages", "200"));
     }
 
     @AfterAll
@@ -243,6 +244,40 @@ class LiveIT {
             }
             JsonObject left = alice.next("presence");
             assertEquals(1, left.getJsonArray("left").size(), "bob's close is announced: " + left);
+        }
+    }
+
+    @Test
+    void aSubscriberThatStopsReadingIsCutOffAndTheOthersGetEveryPublication() throws Exception {
+        String channel = fresh("news");
+        String data = "{\"pad\":\"" + "p".repeat(200) + "\"}";
+        int publications = 6000; // 1.4 MB: past what the sockets buffer and the stalled one's outbox bound (200 here)
+        try (RawWebSocket stalled = RawWebSocket.connect(server.ws("live"), null, 4096); LiveClient watcher = client()) {
+            assertEquals(101, stalled.handshake(server.ws("live"), Map.of()).status());
+            stalled.sendText("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
+            watcher.subscribe(channel);
+            watcher.next("subscribed");
+            ChannelName name = ChannelName.parse(channel).orElseThrow();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> server.duplex().channels().active().stream().anyMatch(c -> c.channel().equals(channel) && c.subscribers() == 2));
+            // The watcher reads while the backend publishes, as a live browser does; the backend
+            // stays within a few hundred of what the watcher read (a reader keeping up), while the
+            // stalled one's outbox fills past its bound.
+            java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(100);
+            java.util.concurrent.CompletableFuture<Void> read = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                for (int seq = 1; seq <= publications; seq++) {
+                    assertEquals(seq, watcher.next("pub").getInt("seq"), "every publication, in order, for the one that reads");
+                    window.release();
+                }
+            });
+            for (int i = 1; i <= publications; i++) {
+                assertTrue(window.tryAcquire(20, java.util.concurrent.TimeUnit.SECONDS), "the reader keeps up");
+                publishAsBackend(channel, data);
+            }
+            read.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> server.duplex().channels().active()
+                    .stream().filter(c -> c.channel().equals(name.name())).allMatch(c -> c.subscribers() == 1));
+            assertEquals(1008, stalled.awaitCloseCode(), "the one that stopped reading is cut off, with a close after what reached it");
         }
     }
 
