@@ -273,6 +273,7 @@ public final class Connections {
         for (Outbox outbox : open.values()) {
             try {
                 outbox.parkIfSlow(now, parkAfter);
+                outbox.closeIfOverdue(now);
                 long quiet = outbox.nanosSinceLife(now);
                 if (quiet > idleAfter) {
                     LOG.log(System.Logger.Level.INFO, "{0} session {1}: idle for {2} s; closing",

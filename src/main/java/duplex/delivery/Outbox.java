@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Everything the server sends to one connection goes through its Outbox.
@@ -92,6 +93,16 @@ public final class Outbox {
     /** Held by whoever has a send (or a ping) on the wire; the only way to touch {@link #remote}. */
     private final AtomicBoolean sending = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * The close {@link #closeOnce} decided on, made once nothing is on the wire (or, for a peer
+     * that does not read, once the heartbeat finds it waited {@link #CLOSE_GRACE} in vain). On
+     * Tomcat a session's close turns batching off and flushes; a grouped write caught in the
+     * middle would then write its later frames straight to the socket, ahead of the earlier ones
+     * still in the buffer, and the client would see a frame out of order just before the close.
+     */
+    private final AtomicReference<CloseReason> pendingClose = new AtomicReference<>();
+    private volatile long closeDecidedNanos;
+    public static final java.time.Duration CLOSE_GRACE = java.time.Duration.ofSeconds(1);
     /** Set by {@link #closeWhenSent}: the close to make once the queue is empty and nothing is on the wire. */
     private volatile CloseReason closeWhenSent;
     private volatile long lastHeardNanos = System.nanoTime();
@@ -295,7 +306,7 @@ public final class Outbox {
                 }
                 return true;
             }
-            sending.set(false); // the gate is full: queue it, pump gets in line
+            released(); // the gate is full: queue it, pump gets in line
         }
         queue.add(item);
         if (closed.get()) {
@@ -512,7 +523,7 @@ public final class Outbox {
                 failed(e);
             } finally {
                 restoreLoader(own);
-                sending.set(false);
+                released();
             }
         } finally {
             pingPending.set(false);
@@ -535,6 +546,35 @@ public final class Outbox {
             return false;
         }
         discardQueue();
+        closeDecidedNanos = System.nanoTime();
+        pendingClose.set(reason);
+        if (!sending.get()) {
+            closeNow(); // else the send on the wire makes it when it completes (released())
+        }
+        return true;
+    }
+
+    /** Releases {@link #sending}; a close decided meanwhile is made now. */
+    private void released() {
+        sending.set(false);
+        if (closed.get()) {
+            closeNow();
+        }
+    }
+
+    /** The heartbeat: a close that waited longer than the grace for a send that never completes is made anyway. */
+    public void closeIfOverdue(long now) {
+        if (pendingClose.get() != null && now - closeDecidedNanos > CLOSE_GRACE.toNanos()) {
+            closeNow();
+        }
+    }
+
+    /** Makes the pending close, once, on the closer pool (a close towards a stalled peer blocks). */
+    private void closeNow() {
+        CloseReason reason = pendingClose.getAndSet(null);
+        if (reason == null) {
+            return;
+        }
         closer.execute(() -> {
             try {
                 if (session.isOpen()) {
@@ -544,7 +584,6 @@ public final class Outbox {
                 LOG.log(System.Logger.Level.DEBUG, "{0} session {1}: close failed: {2}", endpoint, id(), e.toString());
             }
         });
-        return true;
     }
 
     /** The container reported the connection closed: stop sending, free the queue. */
@@ -599,7 +638,7 @@ public final class Outbox {
     private void pumpQueue() {
         while (!closed.get() && !queue.isEmpty() && sending.compareAndSet(false, true)) {
             if (!gate.tryEnter()) {
-                sending.set(false);
+                released();
                 if (inLine.compareAndSet(false, true)) {
                     gate.await(this); // called back in admitted() with a place
                 }
@@ -619,7 +658,7 @@ public final class Outbox {
     private boolean sendNext() {
         Object item = unslotted(queue.poll());
         if (item == null) {
-            sending.set(false);
+            released();
             gate.leave();
             return true; // someone raced us to it, or a discarded slot; the caller's loop decides
         }
@@ -790,7 +829,7 @@ public final class Outbox {
             } else {
                 failed(result.getException());
             }
-            sending.set(false);
+            released();
             releasePlace();
             if (!state.compareAndSet(ON_THE_WIRE, COMPLETED_INLINE)) {
                 pump();

@@ -165,9 +165,25 @@ class OutboxLatestTest {
         assertEquals(Outbox.Offered.REPLACED, outbox.sendLatest("C", Frame.text("c2")), "a replacement adds nothing");
         assertEquals(Outbox.Offered.REFUSED, outbox.sendLatest("D", Frame.text("d")), "a fourth key passes the bound");
         assertFalse(outbox.isOpen());
-        assertEquals(CloseReason.CloseCodes.VIOLATED_POLICY, peer.closedWith.getCloseCode());
         assertEquals(0, outbox.pendingLatest(), "a closed outbox frees its slots");
         assertEquals(Outbox.Offered.REFUSED, outbox.sendLatest("A", Frame.text("a2")));
+        assertEquals(null, peer.closedWith, "the session's close waits for the send on the wire");
+        peer.completeOne();
+        assertEquals(CloseReason.CloseCodes.VIOLATED_POLICY, peer.closedWith.getCloseCode());
+        assertEquals(List.of("a"), peer.sent, "nothing after the decision to close");
+    }
+
+    @Test
+    void aCloseThatWaitsForASendThatNeverCompletesIsMadeByTheHeartbeatAfterTheGrace() {
+        FakePeer peer = new FakePeer();
+        Outbox outbox = outbox(peer, 1);
+        outbox.sendLatest("A", Frame.text("a"));                // on the wire, never completed
+        assertEquals(Outbox.Offered.REFUSED, outbox.sendLatest("B", Frame.text("b")));
+        long decided = System.nanoTime();
+        outbox.closeIfOverdue(decided);
+        assertEquals(null, peer.closedWith, "within the grace: still waiting for the send");
+        outbox.closeIfOverdue(decided + Outbox.CLOSE_GRACE.toNanos() + 1_000_000);
+        assertEquals(CloseReason.CloseCodes.VIOLATED_POLICY, peer.closedWith.getCloseCode());
     }
 
     @Test
