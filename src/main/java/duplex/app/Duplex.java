@@ -144,7 +144,7 @@ public final class Duplex implements AutoCloseable {
         EndpointMetrics liveMetrics = metrics.endpoint(LiveEndpoint.NAME);
         this.channels = new Channels(Namespaces.load(settings.liveNamespaces()), bus, budget, new Fanout(writers), Clock.systemUTC(),
                 new Channels.Limits(settings.liveMaxChannels(), settings.liveChannelLinger(), settings.liveHistoryMemory(),
-                        settings.chatPresenceTick(), settings.chatMembersPage()), scheduler);
+                        settings.chatPresenceTick(), settings.chatMembersPage()), scheduler, roomTurns);
         this.api = new ApiServlet(new ApiServlet.Parts(ApiKeys.parse(settings.apiKeys()), channels, rooms, connections,
                 new Idempotency<>(settings.apiIdempotencyWindow()),
                 new RateLimiter.Policy(settings.apiRequestsPerSecond(), (int) Math.max(1, Math.min(10_000_000, 2 * settings.apiRequestsPerSecond())), 1),

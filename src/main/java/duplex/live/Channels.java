@@ -57,8 +57,12 @@ public final class Channels implements AutoCloseable {
     private final ScheduledFuture<?> sweeper;
     private final Channel.Presence presence;
 
+    /** Where subscribes and unsubscribes take their turns: the application's own threads, never the container's. */
+    private final java.util.concurrent.Executor turns;
+
     public Channels(Namespaces namespaces, Bus bus, MemoryBudget budget, Fanout fanout, Clock clock, Limits limits,
-                    ScheduledExecutorService scheduler) {
+                    ScheduledExecutorService scheduler, java.util.concurrent.Executor turns) {
+        this.turns = turns;
         this.namespaces = namespaces;
         this.bus = bus;
         this.budget = budget;
@@ -68,6 +72,10 @@ public final class Channels implements AutoCloseable {
         this.presence = new Channel.Presence(limits.presenceTick(), scheduler, limits.membersListed());
         long every = Math.max(100, Math.min(limits.linger().toMillis(), 5000));
         this.sweeper = scheduler.scheduleWithFixedDelay(this::retireIdle, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    java.util.concurrent.Executor turns() {
+        return turns;
     }
 
     public Optional<Namespace> namespace(ChannelName name) {

@@ -26,6 +26,7 @@ import java.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code /live}: one connection, many channels. A client subscribes to channels (with where it
@@ -60,10 +61,8 @@ public final class LiveEndpoint {
     private Assembly.Text requests;
     private RateLimiter publishes;
     private Member self;
-    /** This connection's subscriptions, by channel name. Touched only by the connection's own (serial) callbacks. */
+    /** This connection's subscriptions, by channel name. Touched only in the connection's turns (one at a time). */
     private final Map<String, Channel> subscribed = new LinkedHashMap<>();
-    /** Subscribes waiting for their channel to open; counted against the limit too. */
-    private int pending;
     private volatile boolean closed;
 
     public LiveEndpoint(Connections connections, Channels channels, Limits limits, RateLimiter.Policy rateLimit,
@@ -104,56 +103,67 @@ public final class LiveEndpoint {
         }
     }
 
+    /**
+     * Subscribes and unsubscribes take their turns, in the order the client sent them, on the
+     * channels' own threads ({@link Channels#turns}), never on the container's: a thousand clients
+     * that reconnect at once to one channel queue there, not as container threads on its lock.
+     * Touched only by this connection's own callbacks, which the container makes one at a time.
+     */
+    private CompletableFuture<?> turn = CompletableFuture.completedFuture(null);
+
+    /** Queues {@code step} after this connection's earlier ones; a step that fails does not stop the next. */
+    private void inTurn(java.util.function.Supplier<CompletableFuture<?>> step) {
+        turn = turn.handle((ignored, failure) -> null)
+                .thenComposeAsync(ignored -> closed ? CompletableFuture.completedFuture(null) : step.get(), channels.turns())
+                .exceptionally(failure -> {
+                    connection.error(failure);
+                    return null;
+                });
+    }
+
     private void subscribe(LiveRequest.Subscribe request) {
         ChannelName name = request.channel();
-        Optional<Namespace> policy = allowed(name, null);
-        if (policy.isEmpty()) {
+        if (allowed(name, null).isEmpty()) {
             return;
         }
-        synchronized (subscribed) {
+        inTurn(() -> {
             if (subscribed.containsKey(name.name())) {
                 error(ErrorCode.INVALID, "already subscribed to " + name, null, name.name());
-                return;
+                return CompletableFuture.completedFuture(null);
             }
-            if (subscribed.size() + pending >= limits.maxChannels()) {
+            if (subscribed.size() >= limits.maxChannels()) {
                 error(ErrorCode.LIMIT, "a connection may subscribe to at most " + limits.maxChannels() + " channels", null, name.name());
-                return;
+                return CompletableFuture.completedFuture(null);
             }
-            pending++;
-        }
-        open(name).thenAccept(channel -> {
-            if (channel == null) {
-                settle(name, null);
-                return;
-            }
-            // Opened on the bus's thread or this one; either way the answer and the registration are one step.
-            Channel.Subscribed result = closed ? Channel.Subscribed.REFUSED_BY_OUTBOX
-                    : channel.subscribe(new Channel.Subscriber(connection.outbox(), self), request.since());
-            switch (result) {
-                case YES -> {
-                    if (!settle(name, channel)) {
-                        channel.unsubscribe(connection.id()); // the connection closed meanwhile
-                    }
-                }
-                case RETIRED -> { // retired between the lookup and now: once more, with a new channel
-                    settle(name, null);
-                    subscribe(request);
-                }
-                case UNAVAILABLE -> {
-                    settle(name, null);
-                    error(ErrorCode.UNAVAILABLE, "channel " + name + " cannot be opened now; try again", null, name.name());
-                }
-                case REFUSED_BY_OUTBOX -> settle(name, null);
-            }
+            return subscribeOnce(request);
         });
     }
 
+    /** In its turn: the channel opened (no thread waits for the bus meanwhile), then the answer and the registration in one step. */
+    private CompletableFuture<?> subscribeOnce(LiveRequest.Subscribe request) {
+        ChannelName name = request.channel();
+        return open(name).thenComposeAsync(channel -> {
+            if (channel == null || closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            switch (channel.subscribe(new Channel.Subscriber(connection.outbox(), self), request.since())) {
+                case YES -> subscribed.put(name.name(), channel);
+                case RETIRED -> {
+                    return subscribeOnce(request); // retired between the lookup and now: once more, with a new channel
+                }
+                case UNAVAILABLE -> error(ErrorCode.UNAVAILABLE, "channel " + name + " cannot be opened now; try again", null, name.name());
+                case REFUSED_BY_OUTBOX -> { } // the connection is closing
+            }
+            return CompletableFuture.completedFuture(null);
+        }, channels.turns());
+    }
+
     /** The channel once open, or null after answering why not. */
-    private java.util.concurrent.CompletableFuture<Channel> open(ChannelName name) {
+    private CompletableFuture<Channel> open(ChannelName name) {
         Channels.Lookup lookup = channels.open(name);
         if (lookup instanceof Channels.Lookup.Refused refused) {
             refuse(refused.why(), null, name);
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(null);
         }
         return ((Channels.Lookup.Found) lookup).channel().whenOpen().exceptionally(failure -> {
             error(ErrorCode.UNAVAILABLE, "channel " + name + " cannot be opened now; try again", null, name.name());
@@ -161,32 +171,18 @@ public final class LiveEndpoint {
         });
     }
 
-    /** A pending subscribe ended: recorded if it succeeded; false when the connection closed meanwhile. */
-    private boolean settle(ChannelName name, Channel channel) {
-        synchronized (subscribed) {
-            pending--;
-            if (channel == null) {
-                return true;
-            }
-            if (closed) {
-                return false;
-            }
-            subscribed.put(name.name(), channel);
-            return true;
-        }
-    }
-
     private void unsubscribe(ChannelName name) {
-        Channel channel;
-        synchronized (subscribed) {
-            channel = subscribed.remove(name.name());
-        }
-        if (channel == null) {
-            error(ErrorCode.NOT_FOUND, "not subscribed to " + name, null, name.name());
-            return;
-        }
-        channel.unsubscribe(connection.id());
-        connection.outbox().send(Frame.text(LiveMessages.unsubscribed(name.name())));
+        inTurn(() -> {
+            Channel channel = subscribed.remove(name.name());
+            if (channel == null) {
+                error(ErrorCode.NOT_FOUND, "not subscribed to " + name, null, name.name());
+            } else {
+                channel.unsubscribe(connection.id());
+                // After the removal: every publication queued to this connection before it comes first.
+                connection.outbox().send(Frame.text(LiveMessages.unsubscribed(name.name())));
+            }
+            return CompletableFuture.completedFuture(null);
+        });
     }
 
     private void publish(LiveRequest.Publish request) {
@@ -270,14 +266,11 @@ public final class LiveEndpoint {
             return; // refused at open, before it was registered
         }
         closed = true;
-        Map<String, Channel> mine;
-        synchronized (subscribed) {
-            mine = new LinkedHashMap<>(subscribed);
+        // After the turns already queued (a subscribe that is answered while this runs is undone here).
+        turn = turn.handle((ignored, failure) -> null).thenRunAsync(() -> {
+            subscribed.values().forEach(channel -> channel.unsubscribe(connection.id()));
             subscribed.clear();
-        }
-        for (Channel channel : mine.values()) {
-            channel.unsubscribe(connection.id());
-        }
+        }, channels.turns());
         requests.drop();
         connection.closed(reason);
     }
