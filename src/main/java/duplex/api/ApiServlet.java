@@ -291,7 +291,8 @@ public final class ApiServlet extends HttpServlet {
     private void disconnect(HttpServletRequest request, HttpServletResponse response) throws IOException {
         JsonObject body = body(request);
         String id = string(body, "connection").orElseThrow(() -> invalid("disconnect needs \"connection\": a connection's id"));
-        var outbox = parts.connections().find(id).orElseThrow(() -> new Refused(404, "not_found", "no connection " + shorten(id) + " on this node"));
+        var outbox = parts.connections().find(id).filter(o -> o.isOpen())
+                .orElseThrow(() -> new Refused(404, "not_found", "no open connection " + shorten(id) + " on this node"));
         outbox.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "disconnected by the application"));
         write(response, 200, Jsons.createObjectBuilder().add("disconnected", id).build());
     }
