@@ -151,7 +151,8 @@ final class Report {
                 + "`, a channel of a namespace only the API publishes to; publications POSTed to `/api/publish` over HTTP/1.1 keep-alive "
                 + "(`java.net.http.HttpClient`), each carrying `System.nanoTime()` at its send in `data.t`; latency = POST to delivery, "
                 + "over every subscriber, in ms; answer = POST to its 200; errors = answers other than 200; lost = publications up to the "
-                + "highest seq answered that a subscriber never got; out of order = a seq not above the one before it. "
+                + "highest seq answered that a subscriber never got; out of order = a seq not above the one before it; deliveries per write = "
+                + "deliveries / the server's socket writes for `/live` (`duplex_writes_total`, read before and after the phase): what group commit gathered. "
                 + "Only on Duplex with servlets (the API is a servlet).";
         for (int rate : api.rates()) {
             table(md, results, "6. Push API at " + rate + " publications/s",
@@ -163,6 +164,7 @@ final class Report {
                             Column.plain("api-" + rate + ".errors", "errors", 0), Column.plain("api-" + rate + ".lost", "lost", 0),
                             Column.plain("api-" + rate + ".reordered", "out of order", 0),
                             Column.plain("api-" + rate + ".client-cpu", "harness CPU", 2), Column.plain("api-" + rate + ".server-cpu", "server CPU", 2),
+                            Column.plain("api-" + rate + ".per-write", "deliveries per write", 1),
                             Column.plain("api-" + rate + ".server-us", "server CPU µs/publication", 0),
                             Column.plain("api-" + rate + ".client-us", "harness CPU µs/publication", 0)),
                     "api");
@@ -179,6 +181,7 @@ final class Report {
                         Column.plain("api-fast.reordered", "out of order", 0),
                         Column.plain("api-fast.client-cpu", "harness CPU", 2), Column.plain("api-fast.server-cpu", "server CPU", 2),
                         Column.percent("api-fast.server-sys", "kernel %"),
+                        Column.plain("api-fast.per-write", "deliveries per write", 1),
                         Column.plain("api-fast.server-us", "server CPU µs/publication", 0),
                         Column.plain("api-fast.client-us", "harness CPU µs/publication", 0)),
                 "api");

@@ -674,6 +674,38 @@ final class Scenarios {
         }
     }
 
+    private static final java.util.regex.Pattern LIVE_WRITES = java.util.regex.Pattern.compile(
+            "(?m)^duplex_writes_total\\{endpoint=\"live\"\\} ([0-9.eE+]+)$");
+
+    /**
+     * The server's socket writes for {@code /live} so far ({@code duplex_writes_total}), or -1 when
+     * it has no metrics: deliveries per write say how much group commit gathered.
+     */
+    private long liveWrites() {
+        String path = server.target.metricsPath();
+        if (path == null) {
+            return -1;
+        }
+        try {
+            var response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(server.http(path)).timeout(Duration.ofSeconds(20)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            var m = LIVE_WRITES.matcher(response.body());
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static void perWrite(Map<String, Double> figures, String prefix, long delivered, long writesBefore, long writesAfter) {
+        if (writesBefore >= 0 && writesAfter > writesBefore) {
+            figures.put(prefix + ".per-write", delivered / (double) (writesAfter - writesBefore));
+        }
+    }
+
     /** Publications every subscriber should have had (up to the highest seq answered) and did not. */
     private static long apiLost(Subscriber[] subscribers, long maxSeq) {
         long lost = 0;
@@ -854,6 +886,7 @@ final class Scenarios {
         long okBefore = publisher.ok.sum();
         long errorsBefore = publisher.errors.sum();
         int window = options.api().window();
+        long writesBefore = liveWrites();
         System.out.println("    " + prefix + ": " + options.api().publishers() + " publishers for " + length.toMillis() + " ms from "
                 + java.time.Instant.now());
         latencies.interval();
@@ -921,6 +954,7 @@ final class Scenarios {
         latencies.interval();
         figures.put(prefix + ".lost", (double) (apiLost(state, publisher.maxSeq.get()) - lostBefore));
         figures.put(prefix + ".reordered", (double) (apiReordered(state) - reorderedBefore));
+        perWrite(figures, prefix, deliveries.sum() - deliveredBefore, writesBefore, liveWrites());
     }
 
     /** One publisher at a fixed rate (open loop: it does not wait for answers) for {@code length}, then drained. */
@@ -932,6 +966,7 @@ final class Scenarios {
         long deliveredBefore = deliveries.sum();
         long okBefore = publisher.ok.sum();
         long errorsBefore = publisher.errors.sum();
+        long writesBefore = liveWrites();
         latencies.interval();
         publisher.answers.reset();
         CpuWindow cpu = new CpuWindow();
@@ -973,6 +1008,7 @@ final class Scenarios {
         figures.put(prefix + ".reordered", (double) (apiReordered(state) - reorderedBefore));
         cpu.into(figures, prefix, end);
         perUnit(figures, prefix, ok, end - start);
+        perWrite(figures, prefix, deliveries.sum() - deliveredBefore, writesBefore, liveWrites());
     }
 
     /**
