@@ -31,13 +31,13 @@ public final class Bench {
                    Duration warmup, Duration measure, int echoConnections, int echoSize, int largeSize,
                    int chatMembers, List<Integer> chatRates, Duration chatWarmup, Duration chatPaced, Duration chatFast, int chatWindow,
                    Duration chatDrain, int idleConnections, int idleConcurrency, Duration idleSettle, boolean idleDeflate,
-                   int idleAddresses, Path out) {
+                   int idleAddresses, Path out, Api api) {
 
         static Options fromSystemProperties() {
             boolean smoke = "smoke".equals(System.getProperty("bench.mode", "full"));
             return new Options(smoke,
                     list(prop("bench.servers", "all")),
-                    Set.copyOf(list(prop("bench.scenarios", "latency,throughput,large,chat,idle"))),
+                    Set.copyOf(list(prop("bench.scenarios", "latency,throughput,large,chat,idle,api"))),
                     // Each server is started once per round, servers in turn; each round runs every scenario bench.runs times.
                     Integer.parseInt(prop("bench.rounds", "1")),
                     Integer.parseInt(prop("bench.runs", smoke ? "1" : "3")),
@@ -62,7 +62,31 @@ public final class Bench {
                     Boolean.parseBoolean(prop("bench.idle.deflate", "true")),
                     // ... from this many loopback addresses, 127.0.0.2 and up (0: the system's choice, 127.0.0.1).
                     Integer.parseInt(prop("bench.idle.addresses", "128")),
-                    Path.of(prop("bench.out", smoke ? "target/bench/BENCHMARKS-smoke.md" : "docs/BENCHMARKS.md")));
+                    Path.of(prop("bench.out", smoke ? "target/bench/BENCHMARKS-smoke.md" : "docs/BENCHMARKS.md")),
+                    Api.fromSystemProperties(smoke));
+        }
+
+        /**
+         * The push API scenario (6): {@code subscribers} {@code /live} connections on one channel,
+         * {@code publishers} HTTP clients POSTing into it as fast as they go (at most {@code window}
+         * publications not yet delivered to every subscriber; 0: no bound but the answers), then
+         * one publisher at each of {@code rates} publications per second for {@code paced}.
+         */
+        record Api(int subscribers, int publishers, int window, List<Integer> rates, Duration warmup, Duration paced, String channel) {
+            static Api fromSystemProperties(boolean smoke) {
+                return new Api(
+                        Integer.parseInt(prop("bench.api.subscribers", smoke ? "50" : "1000")),
+                        Integer.parseInt(prop("bench.api.publishers", smoke ? "4" : "16")),
+                        Integer.parseInt(prop("bench.api.window", "32")),
+                        list(prop("bench.api.rates", "100")).stream().map(Integer::valueOf).toList(),
+                        // Unmeasured: the HTTP path and the fan-out (server and harness) compiled before the first
+                        // window. Run alone, Tomcat went 287, 454, 483 publications/s in three runs after 5 s of it,
+                        // 579 and 667 after 20 s, as many as after every other scenario (2026-12-02).
+                        Duration.ofMillis(Long.parseLong(prop("bench.api.warmup-ms", smoke ? "300" : "20000"))),
+                        Duration.ofMillis(Long.parseLong(prop("bench.api.paced-ms", smoke ? "500" : "10000"))),
+                        // A namespace only the API publishes to (clientPublish false), with the shipped namespaces.
+                        prop("bench.api.channel", "news:bench"));
+            }
         }
 
         static String prop(String name, String fallback) {
@@ -208,6 +232,10 @@ public final class Bench {
         }
     }
 
+    /** The benchmark's API key (not a secret: it exists only in the benchmark's server processes). */
+    static final String API_KEY_NAME = "bench";
+    static final String API_KEY_SECRET = "bench-secret-0123456789";
+
     /**
      * Duplex knobs the benchmark sets, and why; the report lists them. Empty means every default.
      */
@@ -237,6 +265,11 @@ public final class Bench {
         // Every benchmark connection comes from 127.0.0.1, and the idle scenario holds 10000 of
         // them: the per-address limit (default 100) exists to stop exactly that from one client.
         BENCH_KNOBS.put("duplex.max-connections-per-address", "1000000");
+        // The push API scenario publishes through the HTTP API, which is off without a key.
+        BENCH_KNOBS.put("duplex.api.keys", API_KEY_NAME + "=" + API_KEY_SECRET);
+        // Its publishers are one key; the per-key limit (default 1000 requests/s, burst 2000)
+        // would otherwise be the figure, not the server: lifted as the chat's rate limit is.
+        BENCH_KNOBS.put("duplex.api.requests-per-second", "1000000");
     }
 
     /** Everything measured for one server. */
@@ -318,6 +351,11 @@ public final class Bench {
                         result.failures.put("chat", "no chat endpoint");
                     }
                     failed |= !run(result, "idle", options, scenarios::idle);
+                    if (target.apiPublishPath() != null) {
+                        failed |= !run(result, "api", options, scenarios::api);
+                    } else if (options.scenarios().contains("api")) {
+                        result.failures.put("api", "n/a: no push API");
+                    }
                     scrapeMetrics(env, running);
                 } catch (IOException | RuntimeException e) {
                     result.failures.put("start", e.getMessage());

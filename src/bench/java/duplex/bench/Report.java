@@ -70,7 +70,8 @@ final class Report {
                 + "over SocketChannel, masked client frames), HdrHistogram; its own CPU is in each table (`harness CPU`, in cores)");
         row(md, "runs", (options.rounds() > 1 ? options.rounds() + " rounds (every server started once per round, in turn), each with " : "")
                 + options.runs() + " measured windows of " + options.measure().toMillis() + " ms after " + options.warmup().toMillis()
-                + " ms of warm-up (echo); chat after " + options.chatWarmup().toMillis() + " ms as fast as it goes and as long at each paced rate, unmeasured; " + options.runs() + " repetitions of the chat phases and of the idle scenario");
+                + " ms of warm-up (echo); chat after " + options.chatWarmup().toMillis() + " ms as fast as it goes and as long at each paced rate, unmeasured; " + options.runs() + " repetitions of the chat phases and of the idle scenario; push API after " + options.api().warmup().toMillis()
+                + " ms as fast as it goes, unmeasured, then " + options.runs() + " repetitions of its phases");
         row(md, "Duplex knobs", Bench.BENCH_KNOBS.isEmpty() ? "all defaults"
                 : String.join(", ", Bench.BENCH_KNOBS.entrySet().stream().map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").toList())
                 + " (system properties of the server process; every other knob at its default)");
@@ -145,6 +146,46 @@ final class Report {
                         Column.plain("idle.deflate", "deflate negotiated", 0)),
                 "idle");
 
+        Bench.Options.Api api = options.api();
+        String pushSetup = api.subscribers() + " `/live` subscribers (this harness's NIO connections) of `" + api.channel()
+                + "`, a channel of a namespace only the API publishes to; publications POSTed to `/api/publish` over HTTP/1.1 keep-alive "
+                + "(`java.net.http.HttpClient`), each carrying `System.nanoTime()` at its send in `data.t`; latency = POST to delivery, "
+                + "over every subscriber, in ms; answer = POST to its 200; errors = answers other than 200; lost = publications up to the "
+                + "highest seq answered that a subscriber never got; out of order = a seq not above the one before it; deliveries per write = "
+                + "deliveries / the server's socket writes for `/live` (`duplex_writes_total`, read before and after the phase): what group commit gathered. "
+                + "Only on Duplex with servlets (the API is a servlet).";
+        for (int rate : api.rates()) {
+            table(md, results, "6. Push API at " + rate + " publications/s",
+                    pushSetup + " One publisher at " + rate + " publications/s for " + api.paced().toMillis() + " ms (open loop: it does not "
+                            + "wait for answers); publications/s = answered 200 / (last delivery - first send).",
+                    List.of(Column.plain("api-" + rate + ".publishes", "publications/s", 0), Column.ms("api-" + rate + ".p50", "p50 ms"),
+                            Column.ms("api-" + rate + ".p99", "p99 ms"), Column.ms("api-" + rate + ".max", "max ms"),
+                            Column.ms("api-" + rate + ".answer-p99", "answer p99 ms"),
+                            Column.plain("api-" + rate + ".errors", "errors", 0), Column.plain("api-" + rate + ".lost", "lost", 0),
+                            Column.plain("api-" + rate + ".reordered", "out of order", 0),
+                            Column.plain("api-" + rate + ".client-cpu", "harness CPU", 2), Column.plain("api-" + rate + ".server-cpu", "server CPU", 2),
+                            Column.plain("api-" + rate + ".per-write", "deliveries per write", 1),
+                            Column.plain("api-" + rate + ".server-us", "server CPU µs/publication", 0),
+                            Column.plain("api-" + rate + ".client-us", "harness CPU µs/publication", 0)),
+                    "api");
+        }
+        table(md, results, "6. Push API as fast as it goes",
+                pushSetup + " " + api.publishers() + " publishers, each POSTing its next publication as soon as its last is answered"
+                        + (api.window() > 0 ? ", while fewer than " + api.window() + " publications are not yet delivered to every subscriber" : "")
+                        + ", for " + options.measure().toMillis() + " ms; publications/s = answered 200 per second; deliveries/s = publications received by "
+                        + "subscribers per second.",
+                List.of(Column.plain("api-fast.publishes", "publications/s", 0), Column.plain("api-fast.deliveries", "deliveries/s", 0),
+                        Column.ms("api-fast.p50", "p50 ms"), Column.ms("api-fast.p99", "p99 ms"), Column.ms("api-fast.max", "max ms"),
+                        Column.ms("api-fast.answer-p99", "answer p99 ms"),
+                        Column.plain("api-fast.errors", "errors", 0), Column.plain("api-fast.lost", "lost", 0),
+                        Column.plain("api-fast.reordered", "out of order", 0),
+                        Column.plain("api-fast.client-cpu", "harness CPU", 2), Column.plain("api-fast.server-cpu", "server CPU", 2),
+                        Column.percent("api-fast.server-sys", "kernel %"),
+                        Column.plain("api-fast.per-write", "deliveries per write", 1),
+                        Column.plain("api-fast.server-us", "server CPU µs/publication", 0),
+                        Column.plain("api-fast.client-us", "harness CPU µs/publication", 0)),
+                "api");
+
         md.append("\n## Targets (issue 16)\n\n| target | server | reached | met |\n|---|---|---|---|\n");
         for (String line : targets(results, options)) {
             md.append(line).append('\n');
@@ -154,7 +195,7 @@ final class Report {
         for (Bench.Result r : results) {
             r.runs.forEach((key, values) -> {
                 if (key.endsWith(".msgs") || key.endsWith(".deliveries") || key.endsWith(".p99") || key.endsWith("per-conn") || key.endsWith(".mbs") || key.endsWith(".server-us")
-                        || key.endsWith(".client-us") || key.endsWith(".taken-in")) {
+                        || key.endsWith(".client-us") || key.endsWith(".taken-in") || key.endsWith(".publishes")) {
                     md.append("| `").append(r.target.name).append("` | ").append(key).append(" | ")
                             .append(String.join(" / ", values.stream().map(Report::number).toList())).append(" |\n");
                 }
@@ -210,7 +251,8 @@ final class Report {
             lines.add(ratioLine("fan-out as fast as it goes ≥ 2.5 × ws", name, duplex, ws, results, "chat-fast.deliveries", 2.5, false));
             lines.add(ratioLine("fan-out as fast as it goes ≥ 1.2 × nodejs-websocket", name, duplex, nodejsWebsocket, results,
                     "chat-fast.deliveries", 1.2, false));
-            double allLost = duplex.runs.entrySet().stream().filter(e -> e.getKey().endsWith(".lost") || e.getKey().endsWith(".reordered"))
+            double allLost = duplex.runs.entrySet().stream().filter(e -> e.getKey().startsWith("chat"))
+                    .filter(e -> e.getKey().endsWith(".lost") || e.getKey().endsWith(".reordered"))
                     .flatMap(e -> e.getValue().stream()).mapToDouble(Double::doubleValue).sum();
             boolean chatRan = duplex.median("chat-fast.lost") != null;
             lines.add("| fan-out: zero lost, zero out of order (every run, every phase) | " + name + " | "
@@ -273,7 +315,10 @@ final class Report {
         return results.stream().filter(r -> r.target.name.equals(name)).findFirst().orElse(null);
     }
 
-    /** Duplex must never lose or reorder a chat message, even in a smoke run. */
+    /**
+     * Duplex must never lose or reorder a chat message or a publication, even in a smoke run; nor
+     * answer a publication other than 200, nor close a subscriber.
+     */
     static List<String> smokeViolations(List<Bench.Result> results) {
         List<String> violations = new ArrayList<>();
         for (Bench.Result r : results) {
@@ -281,7 +326,9 @@ final class Report {
                 continue;
             }
             r.runs.forEach((key, values) -> {
-                if ((key.endsWith(".lost") || key.endsWith(".reordered")) && values.stream().anyMatch(v -> v != 0)) {
+                boolean mustBeZero = key.endsWith(".lost") || key.endsWith(".reordered")
+                        || key.startsWith("api") && (key.endsWith(".errors") || key.equals("api.closed"));
+                if (mustBeZero && values.stream().anyMatch(v -> v != 0)) {
                     violations.add(r.target.name + " " + key + " = " + values);
                 }
             });
@@ -291,12 +338,13 @@ final class Report {
 
     static String summary(List<Bench.Result> results) {
         StringBuilder s = new StringBuilder("bench: medians\n");
-        s.append(String.format(Locale.ROOT, "  %-18s %10s %10s %10s %12s %12s %10s%n", "server", "lat p99us", "echo/s", "large MB/s",
-                "chat-fast/s", "chat lost", "KiB/conn"));
+        s.append(String.format(Locale.ROOT, "  %-18s %10s %10s %10s %12s %12s %10s %10s %12s%n", "server", "lat p99us", "echo/s", "large MB/s",
+                "chat-fast/s", "chat lost", "KiB/conn", "api pub/s", "api p99 ms"));
         for (Bench.Result r : results) {
-            s.append(String.format(Locale.ROOT, "  %-18s %10s %10s %10s %12s %12s %10s%n", r.target.name,
+            s.append(String.format(Locale.ROOT, "  %-18s %10s %10s %10s %12s %12s %10s %10s %12s%n", r.target.name,
                     fmt(r.median("echo-latency.p99"), 1), fmt(r.median("echo-throughput.msgs"), 1), fmt(r.median("echo-large.mbs"), 1),
-                    fmt(r.median("chat-fast.deliveries"), 1), fmt(r.median("chat-fast.lost"), 1), fmt(r.median("idle.rss-per-conn"), 1024)));
+                    fmt(r.median("chat-fast.deliveries"), 1), fmt(r.median("chat-fast.lost"), 1), fmt(r.median("idle.rss-per-conn"), 1024),
+                    fmt(r.median("api-fast.publishes"), 1), fmt(r.median("api-fast.p99"), 1000)));
         }
         return s.toString();
     }

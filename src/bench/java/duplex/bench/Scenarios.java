@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The five scenarios. Each returns one map of figures per run (metric key -> value); the report
+ * The six scenarios. Each returns one map of figures per run (metric key -> value); the report
  * takes the median over runs. Latencies are in microseconds, sizes in bytes, rates per second.
  */
 final class Scenarios {
@@ -510,6 +510,505 @@ final class Scenarios {
             Engine.sleepMillis(options.idleSettle().toMillis());
         }
         return runs;
+    }
+
+    // ---------------------------------------------------------------- push API (scenario 6)
+
+    /** One {@code /live} subscriber of the push API scenario: the seqs it received, judged gapless and increasing. */
+    private static final class Subscriber {
+        /** The channel's seq in the {@code subscribed} answer; -1 until it came. */
+        volatile long base = -1;
+        /** Bytes from the end of a pub's seq to its {@code data.t} value, from the epoch of the {@code subscribed} answer; -1: scan. */
+        int seqToSent = -1;
+        long next;
+        long received;
+        long reordered;
+        volatile String refused;
+        volatile boolean closed;
+    }
+
+    private static final byte[] PUB = "{\"type\":\"pub\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SUBSCRIBED = "{\"type\":\"subscribed\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SENT = "\"t\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EPOCH = "\"epoch\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** Whether {@code what} is in {@code b} at {@code at}. */
+    private static boolean at(ByteBuffer b, int at, byte[] what) {
+        if (at < b.position() || at + what.length > b.limit()) {
+            return false;
+        }
+        for (int i = 0; i < what.length; i++) {
+            if (b.get(at + i) != what[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The index of the first byte after the decimal digits at {@code at}. */
+    private static int afterDigits(ByteBuffer b, int at) {
+        int i = at;
+        while (i < b.limit() && b.get(i) >= '0' && b.get(i) <= '9') {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean startsWith(ByteBuffer b, byte[] prefix) {
+        int at = b.position();
+        if (b.limit() - at < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b.get(at + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Where {@code what} starts in {@code b} at or after {@code from}, or -1: a plain scan, no JSON parse. */
+    private static int indexOf(ByteBuffer b, byte[] what, int from) {
+        int last = b.limit() - what.length;
+        outer:
+        for (int i = from; i <= last; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (b.get(i + j) != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** The decimal digits at {@code at}, up to the first other byte. */
+    private static long digits(ByteBuffer b, int at) {
+        long value = 0;
+        for (int i = at, end = b.limit(); i < end; i++) {
+            byte c = b.get(i);
+            if (c < '0' || c > '9') {
+                break;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    /** The publishers' side: one HTTP client (HTTP/1.1 keep-alive, a small fixed pool), its answers counted. */
+    private final class Publisher implements AutoCloseable {
+        private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "bench-http");
+            t.setDaemon(true);
+            return t;
+        });
+        private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1) // no h2c upgrade offer: plain keep-alive
+                .connectTimeout(Duration.ofSeconds(10))
+                .executor(pool)
+                .build();
+        private final java.net.http.HttpRequest.Builder template = java.net.http.HttpRequest.newBuilder(server.http(server.target.apiPublishPath()))
+                .header("Authorization", "Bearer " + Bench.API_KEY_SECRET)
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30));
+        private final byte[] head = ("{\"channel\":\"" + options.api().channel() + "\",\"data\":{\"t\":").getBytes(StandardCharsets.US_ASCII);
+        final LongAdder ok = new LongAdder();
+        final LongAdder errors = new LongAdder();
+        /** The highest seq a 200 answer gave out: every subscriber must get every publication up to it. */
+        final AtomicLong maxSeq = new AtomicLong();
+        final java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
+        /** POST to its answer, from any thread. */
+        final org.HdrHistogram.Recorder answers = new org.HdrHistogram.Recorder(3);
+
+        /** {@code {"channel":..,"data":{"t":<System.nanoTime() now>}}}: the send time travels in the publication. */
+        private java.net.http.HttpRequest request(long sentNanos) {
+            byte[] t = Long.toString(sentNanos).getBytes(StandardCharsets.US_ASCII);
+            byte[] body = Arrays.copyOf(head, head.length + t.length + 2);
+            System.arraycopy(t, 0, body, head.length, t.length);
+            body[body.length - 2] = '}';
+            body[body.length - 1] = '}';
+            return template.copy().POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        }
+
+        /** One publication, waiting for its answer: true when it was answered 200. */
+        boolean publish() {
+            long sent = System.nanoTime();
+            try {
+                return answered(http.send(request(sent), java.net.http.HttpResponse.BodyHandlers.ofByteArray()), null, sent);
+            } catch (java.io.IOException e) {
+                return answered(null, e, sent);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return answered(null, e, sent);
+            }
+        }
+
+        /** One publication, not waiting; the future completes once it is answered. */
+        java.util.concurrent.CompletableFuture<?> publishAsync() {
+            long sent = System.nanoTime();
+            return http.sendAsync(request(sent), java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                    .whenComplete((response, failure) -> answered(response, failure, sent));
+        }
+
+        private boolean answered(java.net.http.HttpResponse<byte[]> response, Throwable failure, long sent) {
+            answers.recordValue(Math.max(0, System.nanoTime() - sent));
+            if (failure == null && response.statusCode() == 200) {
+                ByteBuffer body = ByteBuffer.wrap(response.body());
+                int at = indexOf(body, SEQ, 0);
+                if (at >= 0) {
+                    maxSeq.accumulateAndGet(digits(body, at + SEQ.length), Math::max);
+                }
+                ok.increment();
+                return true;
+            }
+            errors.increment();
+            firstError.compareAndSet(null, failure != null ? failure.toString()
+                    : "HTTP " + response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8));
+            return false;
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+        }
+    }
+
+    private static final java.util.regex.Pattern LIVE_WRITES = java.util.regex.Pattern.compile(
+            "(?m)^duplex_writes_total\\{endpoint=\"live\"\\} ([0-9.eE+]+)$");
+
+    /**
+     * The server's socket writes for {@code /live} so far ({@code duplex_writes_total}), or -1 when
+     * it has no metrics: deliveries per write say how much group commit gathered.
+     */
+    private long liveWrites() {
+        String path = server.target.metricsPath();
+        if (path == null) {
+            return -1;
+        }
+        try {
+            var response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(server.http(path)).timeout(Duration.ofSeconds(20)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            var m = LIVE_WRITES.matcher(response.body());
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static void perWrite(Map<String, Double> figures, String prefix, long delivered, long writesBefore, long writesAfter) {
+        if (writesBefore >= 0 && writesAfter > writesBefore) {
+            figures.put(prefix + ".per-write", delivered / (double) (writesAfter - writesBefore));
+        }
+    }
+
+    /** Publications every subscriber should have had (up to the highest seq answered) and did not. */
+    private static long apiLost(Subscriber[] subscribers, long maxSeq) {
+        long lost = 0;
+        for (Subscriber s : subscribers) {
+            lost += Math.max(0, maxSeq - s.base - s.received);
+        }
+        return lost;
+    }
+
+    private static long apiReordered(Subscriber[] subscribers) {
+        long reordered = 0;
+        for (Subscriber s : subscribers) {
+            reordered += s.reordered;
+        }
+        return reordered;
+    }
+
+    /**
+     * Scenario 6, the push API: {@code bench.api.subscribers} {@code /live} connections subscribed
+     * to one channel of a namespace only the API publishes to; backends' publications POSTed to
+     * {@code /api/publish}, each carrying its send time, and timed from the POST to each
+     * subscriber's delivery. After an unmeasured warm-up: each paced rate (one publisher, open
+     * loop), then as fast as {@code bench.api.publishers} clients go.
+     */
+    List<Map<String, Double>> api() {
+        Bench.Options.Api api = options.api();
+        int members = api.subscribers();
+        Latencies latencies = new Latencies(engine.threads());
+        LongAdder deliveries = new LongAdder();
+        AtomicLong lastDelivery = new AtomicLong();
+        AtomicLong subscribedCount = new AtomicLong();
+        AtomicLong closedCount = new AtomicLong();
+        LongAdder scanned = new LongAdder();
+        Subscriber[] state = new Subscriber[members];
+        for (int i = 0; i < members; i++) {
+            state[i] = new Subscriber();
+        }
+        byte[] subscribe = ("{\"type\":\"subscribe\",\"channel\":\"" + api.channel() + "\"}").getBytes(StandardCharsets.US_ASCII);
+        // Where seq's value starts in a pub of this channel, as LiveMessages.pub writes it: checked
+        // on every message (the "seq": before it), found by a scan when it is not there.
+        int seqValueAt = ("{\"type\":\"pub\",\"channel\":\"" + api.channel() + "\",\"seq\":").length();
+        class Receiver implements Conn.Handler {
+            private final Subscriber sub;
+
+            Receiver(Subscriber sub) {
+                this.sub = sub;
+            }
+
+            @Override
+            public void opened(Conn conn) {
+                conn.sendText(subscribe);
+            }
+
+            @Override
+            public void message(Conn conn, ByteBuffer payload, boolean text) {
+                if (startsWith(payload, PUB)) {
+                    long now = System.nanoTime();
+                    // Two fields of a known layout, read where they are, not parsed: a scan only
+                    // when the layout is not what it was (then still no JSON parse).
+                    int seqValue = payload.position() + seqValueAt;
+                    if (!at(payload, seqValue - SEQ.length, SEQ)) {
+                        scanned.increment();
+                        int found = indexOf(payload, SEQ, payload.position() + PUB.length);
+                        seqValue = found < 0 ? -1 : found + SEQ.length;
+                    }
+                    int seqEnd = seqValue < 0 ? -1 : afterDigits(payload, seqValue);
+                    int sentValue = seqEnd < 0 || sub.seqToSent < 0 ? -1 : seqEnd + sub.seqToSent;
+                    if (sentValue >= 0 && !at(payload, sentValue - SENT.length, SENT)) {
+                        sentValue = -1;
+                    }
+                    if (sentValue < 0 && seqEnd >= 0) {
+                        scanned.increment();
+                        int found = indexOf(payload, SENT, seqEnd);
+                        sentValue = found < 0 ? -1 : found + SENT.length;
+                    }
+                    if (sentValue < 0) {
+                        sub.refused = "a pub without seq or data.t: " + StandardCharsets.UTF_8.decode(payload);
+                        return;
+                    }
+                    long seq = digits(payload, seqValue);
+                    latencies.record(conn, now - digits(payload, sentValue));
+                    if (seq == sub.next) {
+                        sub.next++;
+                        sub.received++;
+                    } else if (seq > sub.next) {
+                        sub.next = seq + 1; // a gap: counted as lost when the phase is judged
+                        sub.received++;
+                    } else {
+                        sub.reordered++; // again, or older than one already delivered
+                    }
+                    deliveries.increment();
+                    lastDelivery.lazySet(now);
+                } else if (startsWith(payload, SUBSCRIBED) && sub.base < 0) {
+                    int seqAt = indexOf(payload, SEQ, payload.position() + SUBSCRIBED.length);
+                    long seq = seqAt < 0 ? 0 : digits(payload, seqAt + SEQ.length);
+                    sub.next = seq + 1;
+                    int epochAt = indexOf(payload, EPOCH, payload.position());
+                    int epochEnd = epochAt < 0 ? -1 : indexOf(payload, new byte[] {'"'}, epochAt + EPOCH.length);
+                    if (epochEnd >= 0) {
+                        // In a pub: seq's digits, then ,"epoch":"<epoch>","data":{"t":
+                        sub.seqToSent = (",\"epoch\":\"\",\"data\":{\"t\":").length() + epochEnd - epochAt - EPOCH.length;
+                    }
+                    sub.base = seq;
+                    subscribedCount.incrementAndGet();
+                } else {
+                    // An error (no such namespace, a limit), or anything else: the scenario stops on it.
+                    sub.refused = StandardCharsets.UTF_8.decode(payload).toString();
+                }
+            }
+
+            @Override
+            public void closed(Conn conn, int code) {
+                sub.closed = true;
+                closedCount.incrementAndGet();
+            }
+        }
+        List<Conn> conns = engine.open(i -> server.uri(server.target.livePath()), members, 32, i -> new Receiver(state[i]), Duration.ofSeconds(120));
+        List<Map<String, Double>> runs = new ArrayList<>();
+        try (Publisher publisher = new Publisher()) {
+            // Every subscriber's subscribed answer before the first publication.
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (subscribedCount.get() < members) {
+                for (Subscriber s : state) {
+                    if (s.refused != null) {
+                        throw new IllegalStateException("a subscriber was refused: " + s.refused);
+                    }
+                }
+                if (closedCount.get() > 0 || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(subscribedCount.get() + " of " + members + " subscribed to " + api.channel()
+                            + " (" + closedCount.get() + " closed)");
+                }
+                Engine.sleepMillis(20);
+            }
+            long base = Arrays.stream(state).mapToLong(s -> s.base).max().orElse(0);
+            publisher.maxSeq.accumulateAndGet(base, Math::max);
+            System.out.println("    api: " + members + " subscribers of " + api.channel() + " at seq " + base);
+            if (!api.warmup().isZero()) {
+                apiFast(new LinkedHashMap<>(), "api-warm-up", publisher, state, deliveries, latencies, api.warmup());
+            }
+            for (int run = 0; run < options.runs(); run++) {
+                Map<String, Double> figures = new LinkedHashMap<>();
+                for (int rate : api.rates()) {
+                    apiPaced(figures, "api-" + rate, publisher, rate, state, deliveries, latencies, lastDelivery, api.paced());
+                }
+                apiFast(figures, "api-fast", publisher, state, deliveries, latencies, options.measure());
+                figures.put("api.closed", (double) closedCount.get());
+                runs.add(figures);
+            }
+            String refused = Arrays.stream(state).map(s -> s.refused).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+            if (refused != null) {
+                throw new IllegalStateException("a subscriber got something else than its publications: " + refused);
+            }
+            if (scanned.sum() > 0) {
+                System.out.println("    api: " + scanned.sum() + " lookups of seq or data.t in " + deliveries.sum()
+                        + " publications received needed a scan (a pub laid out otherwise than LiveMessages.pub writes it)");
+            }
+            if (publisher.firstError.get() != null) {
+                System.out.println("    api: " + publisher.errors.sum() + " publications not answered 200, the first: " + publisher.firstError.get());
+            }
+        } finally {
+            Engine.closeAll(conns, Duration.ofSeconds(10));
+        }
+        return runs;
+    }
+
+    /**
+     * As fast as it goes: {@code bench.api.publishers} clients, each POSTing its next publication
+     * as soon as its last one is answered, while fewer than {@code bench.api.window} publications
+     * are not yet delivered to every subscriber (so that the server's fan-out, not a backlog
+     * growing in its outboxes, sets the rate). Counted over the window, then drained.
+     */
+    private void apiFast(Map<String, Double> figures, String prefix, Publisher publisher, Subscriber[] state, LongAdder deliveries,
+                         Latencies latencies, Duration length) {
+        int members = state.length;
+        long lostBefore = apiLost(state, publisher.maxSeq.get());
+        long reorderedBefore = apiReordered(state);
+        long deliveredBefore = deliveries.sum();
+        long okBefore = publisher.ok.sum();
+        long errorsBefore = publisher.errors.sum();
+        int window = options.api().window();
+        long writesBefore = liveWrites();
+        System.out.println("    " + prefix + ": " + options.api().publishers() + " publishers for " + length.toMillis() + " ms from "
+                + java.time.Instant.now());
+        latencies.interval();
+        publisher.answers.reset();
+        CpuWindow cpu = new CpuWindow();
+        long start = System.nanoTime();
+        long end = start + length.toNanos();
+        // The window as permits: a publisher takes one per POST; one thread gives them back as
+        // publications reach every subscriber (deliveries / subscribers), and a failed POST gives
+        // its own back. One poll a millisecond in all, not one per publisher.
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(window > 0 ? window : Integer.MAX_VALUE / 2);
+        Thread[] threads = new Thread[options.api().publishers()];
+        for (int i = 0; i < threads.length; i++) {
+            threads[i] = new Thread(() -> {
+                try {
+                    while (System.nanoTime() < end) {
+                        if (!permits.tryAcquire(Math.max(1, end - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                            return;
+                        }
+                        if (!publisher.publish()) {
+                            permits.release(); // nothing to deliver: its place is free again
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bench-publisher-" + i);
+            threads[i].setDaemon(true);
+            threads[i].start();
+        }
+        long released = 0;
+        while (System.nanoTime() < end) {
+            LockSupport.parkNanos(1_000_000);
+            if (window > 0) {
+                long done = (deliveries.sum() - deliveredBefore) / members;
+                if (done > released) {
+                    permits.release((int) (done - released));
+                    released = done;
+                }
+            }
+        }
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        long stop = System.nanoTime();
+        long delivered = deliveries.sum() - deliveredBefore;
+        long ok = publisher.ok.sum() - okBefore;
+        Histogram h = latencies.interval();
+        Histogram answers = publisher.answers.getIntervalHistogram();
+        cpu.into(figures, prefix, stop);
+        perUnit(figures, prefix, ok, stop - start);
+        double seconds = (stop - start) / 1e9;
+        figures.put(prefix + ".publishes", ok / seconds);
+        figures.put(prefix + ".deliveries", delivered / seconds);
+        putLatencies(figures, prefix, h);
+        figures.put(prefix + ".answer-p50", answers.getValueAtPercentile(50) / 1000.0);
+        figures.put(prefix + ".answer-p99", answers.getValueAtPercentile(99) / 1000.0);
+        figures.put(prefix + ".errors", (double) (publisher.errors.sum() - errorsBefore));
+        awaitDelivered(() -> deliveries.sum() - deliveredBefore, ok * members, options.chatDrain());
+        latencies.interval();
+        figures.put(prefix + ".lost", (double) (apiLost(state, publisher.maxSeq.get()) - lostBefore));
+        figures.put(prefix + ".reordered", (double) (apiReordered(state) - reorderedBefore));
+        perWrite(figures, prefix, deliveries.sum() - deliveredBefore, writesBefore, liveWrites());
+    }
+
+    /** One publisher at a fixed rate (open loop: it does not wait for answers) for {@code length}, then drained. */
+    private void apiPaced(Map<String, Double> figures, String prefix, Publisher publisher, int rate, Subscriber[] state,
+                          LongAdder deliveries, Latencies latencies, AtomicLong lastDelivery, Duration length) {
+        int members = state.length;
+        long lostBefore = apiLost(state, publisher.maxSeq.get());
+        long reorderedBefore = apiReordered(state);
+        long deliveredBefore = deliveries.sum();
+        long okBefore = publisher.ok.sum();
+        long errorsBefore = publisher.errors.sum();
+        long writesBefore = liveWrites();
+        latencies.interval();
+        publisher.answers.reset();
+        CpuWindow cpu = new CpuWindow();
+        long count = Math.max(1, rate * length.toMillis() / 1000);
+        System.out.println("    " + prefix + ": " + rate + " publications/s for " + length.toMillis() + " ms from " + java.time.Instant.now());
+        long start = System.nanoTime();
+        long interval = 1_000_000_000L / rate;
+        List<java.util.concurrent.CompletableFuture<?>> answers = new ArrayList<>((int) count);
+        for (long i = 0; i < count; i++) {
+            long due = start + i * interval;
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(Math.min(wait, 200_000));
+            }
+            answers.add(publisher.publishAsync());
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(answers.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // counted as errors by the publisher
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        long ok = publisher.ok.sum() - okBefore;
+        awaitDelivered(() -> deliveries.sum() - deliveredBefore, ok * members, options.chatDrain());
+        long end = Math.max(lastDelivery.get(), start + 1);
+        Histogram h = latencies.interval();
+        Histogram answered = publisher.answers.getIntervalHistogram();
+        figures.put(prefix + ".offered", (double) rate);
+        figures.put(prefix + ".publishes", ok / ((end - start) / 1e9));
+        figures.put(prefix + ".deliveries", (deliveries.sum() - deliveredBefore) / ((end - start) / 1e9));
+        putLatencies(figures, prefix, h);
+        figures.put(prefix + ".answer-p50", answered.getValueAtPercentile(50) / 1000.0);
+        figures.put(prefix + ".answer-p99", answered.getValueAtPercentile(99) / 1000.0);
+        figures.put(prefix + ".errors", (double) (publisher.errors.sum() - errorsBefore));
+        figures.put(prefix + ".lost", (double) (apiLost(state, publisher.maxSeq.get()) - lostBefore));
+        figures.put(prefix + ".reordered", (double) (apiReordered(state) - reorderedBefore));
+        cpu.into(figures, prefix, end);
+        perUnit(figures, prefix, ok, end - start);
+        perWrite(figures, prefix, deliveries.sum() - deliveredBefore, writesBefore, liveWrites());
     }
 
     /**

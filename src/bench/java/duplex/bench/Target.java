@@ -54,6 +54,19 @@ abstract class Target {
         return false;
     }
 
+    /**
+     * Where a backend POSTs a publication ({@code /api/publish}), or null when the server has no
+     * push API (the peers, and Duplex without servlets); then the push API scenario is n/a.
+     */
+    String apiPublishPath() {
+        return null;
+    }
+
+    /** The {@code /live} endpoint whose channels the push API publishes into. */
+    String livePath() {
+        throw new UnsupportedOperationException(name + " has no /live");
+    }
+
     /** Extra environment variables for the server process. */
     java.util.Map<String, String> environment(Bench.Env env) {
         return java.util.Map.of();
@@ -82,6 +95,10 @@ abstract class Target {
 
         URI uri(String path) {
             return URI.create("ws://127.0.0.1:" + port + path);
+        }
+
+        URI http(String path) {
+            return URI.create("http://127.0.0.1:" + port + path);
         }
 
         @Override

@@ -355,6 +355,16 @@ final class Targets {
         }
 
         @Override
+        String apiPublishPath() {
+            return "/duplex/api/publish";
+        }
+
+        @Override
+        String livePath() {
+            return "/duplex/live";
+        }
+
+        @Override
         String chatPath(int member) {
             return "/duplex/chat/" + ROOM + "?name=m" + member;
         }
@@ -461,6 +471,16 @@ final class Targets {
         @Override
         String metricsPath() {
             return "/duplex/metrics";
+        }
+
+        @Override
+        String apiPublishPath() {
+            return "/duplex/api/publish";
+        }
+
+        @Override
+        String livePath() {
+            return "/duplex/live";
         }
 
         @Override

@@ -41,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Bearer <secret>} against {@link ApiKeys}. Requests that wait for the bus (a publication, a
  * channel's history) are asynchronous, so no container thread waits on Redis. Errors are
  * {@code {"error":{"code":..,"message":..}}} with the status that says what went wrong; a
- * refused request changed nothing. The reference: docs/api.md.
+ * refused request changed nothing. The reference: docs/live.md, "The HTTP API".
  */
 public final class ApiServlet extends HttpServlet {
 
@@ -131,7 +131,7 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private static Refused notFound(String path) {
-        return new Refused(404, "not_found", "no API at " + shorten(path) + "; see docs/api.md");
+        return new Refused(404, "not_found", "no API at " + shorten(path) + "; see docs/live.md");
     }
 
     /** The key's name, or 401. */

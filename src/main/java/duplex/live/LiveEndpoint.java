@@ -32,7 +32,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code /live}: one connection, many channels. A client subscribes to channels (with where it
  * left off, to get what it missed), unsubscribes, and publishes where the namespace lets it; every
  * publication, from a client or from a backend through the HTTP API, reaches every subscriber on
- * every node in the channel's order. The protocol: docs/protocol.md. One instance per connection;
+ * every node in the channel's order. The protocol: docs/live.md. One instance per connection;
  * the shared parts live in {@link Channels}.
  */
 @ServerEndpoint(value = "/live", configurator = DuplexConfigurator.class)
