@@ -251,7 +251,7 @@ class LiveIT {
     void aSubscriberThatStopsReadingIsCutOffAndTheOthersGetEveryPublication() throws Exception {
         String channel = fresh("news");
         String data = "{\"pad\":\"" + "p".repeat(200) + "\"}";
-        int publications = 6000; // 1.4 MB: past what the sockets buffer and the stalled one's outbox bound (200 here)
+        int publications = 20_000; // 4.4 MB: past what the sockets buffer (loopback grows them) and the stalled one's outbox bound (200 here)
         try (RawWebSocket stalled = RawWebSocket.connect(server.ws("live"), null, 4096); LiveClient watcher = client()) {
             assertEquals(101, stalled.handshake(server.ws("live"), Map.of()).status());
             stalled.sendText("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
