@@ -20,6 +20,16 @@ public record RoomSnapshot(List<Member> members, List<Posted> history, long last
         history = List.copyOf(history);
     }
 
+    private static final java.util.regex.Pattern EPOCH = java.util.regex.Pattern.compile("[0-9a-zA-Z_-]{1,32}");
+
+    /**
+     * Whether a client's text can be an epoch: what {@link #newEpoch} writes, with room for other
+     * forms. The one rule for every endpoint that takes an epoch back (/chat, /live).
+     */
+    public static boolean isEpoch(String text) {
+        return text != null && EPOCH.matcher(text).matches();
+    }
+
     /** A new epoch: eight random hex digits, different from the last one with odds of four billion to one. */
     static String newEpoch() {
         return String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());

@@ -2,6 +2,7 @@ package duplex.chat;
 
 import duplex.app.DuplexConfigurator;
 import duplex.app.Settings;
+import duplex.bus.RoomSnapshot;
 import duplex.connection.Connection;
 import duplex.connection.Connections;
 import duplex.delivery.Frame;
@@ -118,7 +119,7 @@ public final class ChatEndpoint {
             }
         }
         Optional<String> epoch = parameter(session, "epoch");
-        if (epoch.isPresent() && !epoch.get().matches("[0-9a-zA-Z_-]{1,32}")) {
+        if (epoch.isPresent() && !RoomSnapshot.isEpoch(epoch.get())) {
             refuse(CloseCodes.VIOLATED_POLICY, "invalid epoch");
             return;
         }

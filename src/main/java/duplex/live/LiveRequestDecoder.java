@@ -1,5 +1,6 @@
 package duplex.live;
 
+import duplex.bus.RoomSnapshot;
 import duplex.protocol.ErrorCode;
 import duplex.protocol.ErrorMessage;
 import duplex.protocol.JsonText;
@@ -22,7 +23,6 @@ public final class LiveRequestDecoder {
 
     /** A publish's {@code id}: short, printable, so it can be echoed back as it came. */
     private static final Pattern ID = Pattern.compile("[\\x21-\\x7e]{1,64}");
-    private static final Pattern EPOCH = Pattern.compile("[0-9a-zA-Z_-]{1,32}");
     private static final BigDecimal LARGEST_SEQ = BigDecimal.valueOf(Long.MAX_VALUE);
 
     private LiveRequestDecoder() {
@@ -65,7 +65,7 @@ public final class LiveRequestDecoder {
         }
         if (since instanceof JsonObject s && s.get("seq") instanceof JsonNumber seq && seq.isIntegral()
                 && seq.bigDecimalValue().signum() >= 0 && seq.bigDecimalValue().compareTo(LARGEST_SEQ) <= 0
-                && s.get("epoch") instanceof JsonString epoch && EPOCH.matcher(epoch.getString()).matches()) {
+                && s.get("epoch") instanceof JsonString epoch && RoomSnapshot.isEpoch(epoch.getString())) {
             return new LiveRequest.Subscribe(channel, Optional.of(new LiveRequest.Since(seq.longValue(), epoch.getString())));
         }
         return malformed(ErrorCode.INVALID, "\"since\" is {\"seq\": a whole number >= 0, \"epoch\": the epoch of that seq}",
